@@ -1,0 +1,192 @@
+"""The call pipeline: path → endpoint → authentication → body → validation → handler → envelope.
+
+One Falcon sink serves every RPC path. Each stage is a small method; every stage raises
+:class:`APIError` on failure and :meth:`Dispatcher.__call__` turns any error into the envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import falcon
+
+from apiserver.auth import Authenticator, Identity
+from apiserver.call import Call
+from apiserver.envelope import endpoint_meta, render
+from apiserver.errors import APIError
+from apiserver.parsing import (
+    describe,
+    merge_query,
+    parse_json_lines,
+    parse_json_object,
+    parse_path,
+    strip_nulls,
+    validate_batch,
+    validate_request,
+)
+from apiserver.registry import Endpoint, EndpointRegistry
+from apiserver.versions import Version
+
+log = logging.getLogger("apiserver.dispatch")
+
+JSON_LINES = "application/json-lines"
+FORM = "application/x-www-form-urlencoded"
+TOKEN_COOKIE = "clearml_token_basic"
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchSettings:
+    """Request-handling switches taken from the configuration."""
+
+    reject_undeclared: bool = False
+    response_check: str = "log"  # "error" | "log" | "off"
+    return_stack: bool = False
+
+
+def _header(env: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = env.get(name)
+        if value:
+            return str(value)
+    return None
+
+
+class Dispatcher:
+    """A Falcon sink that serves ``/[v<major>.<minor>/]<service>.<action>``."""
+
+    def __init__(
+        self, registry: EndpointRegistry, authenticator: Authenticator, settings: DispatchSettings
+    ) -> None:
+        self._registry = registry
+        self._auth = authenticator
+        self._settings = settings
+
+    def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
+        """Serve one call; every failure becomes an enveloped error with its status."""
+        env = req.env
+        if req.method == "OPTIONS":
+            resp.status = 200
+            return
+        call_id = os.urandom(16).hex()
+        trx = _header(env, "HTTP_X_CLEARML_TRX", "HTTP_X_TRAINS_TRX") or call_id
+        meta = endpoint_meta("", None, None)
+        try:
+            if env.get("HTTP_CONTENT_ENCODING"):
+                raise APIError("unsupported_media_type", "content encoding is not supported")
+            name, version = parse_path(req.path)
+            requested = version or self._registry.latest_released
+            meta = endpoint_meta(name, requested, None)
+            endpoint = self._registry.resolve(name, requested)
+            if endpoint is None:
+                raise APIError("not_found", f"no endpoint {name} at version {requested}")
+            meta = endpoint_meta(name, requested, endpoint.version)
+            identity = self._authenticate(endpoint, req)
+            call = self._read_call(req, env, endpoint, requested, identity, call_id, trx)
+            data = endpoint.handler(call)
+            data = {} if data is None else data
+            self._check_response(endpoint, data)
+            body = render(call_id, trx, meta, data)
+            resp.status = 200
+        except APIError as exc:
+            resp.status = exc.code
+            body = render(call_id, trx, meta, {}, exc.code, exc.subcode, exc.message,
+                          error_data=exc.fields)
+        except Exception as exc:  # noqa: BLE001 - the pipeline's last resort
+            log.exception("call %s (%s) failed", call_id, meta["name"])
+            stack = traceback.format_exc() if self._settings.return_stack else None
+            resp.status = 500
+            message = f"General server error (call id {call_id})"
+            if isinstance(exc, TypeError) and "serializ" in str(exc):
+                message = f"Error serializing response data (call id {call_id})"
+            body = render(call_id, trx, meta, {}, 500, 0, message, error_stack=stack)
+        resp.content_type = falcon.MEDIA_JSON
+        resp.data = body
+
+    def _authenticate(self, endpoint: Endpoint, req: falcon.Request) -> Identity | None:
+        policy = endpoint.policy
+        if not policy.authorize:
+            return None
+        authorization = req.env.get("HTTP_AUTHORIZATION")
+        cookie = None if authorization else req.cookies.get(TOKEN_COOKIE)
+        identity = self._auth.authenticate(authorization, cookie)
+        if not policy.allows(identity.role):
+            raise APIError("role_not_allowed", f"role {identity.role!r}", endpoint=endpoint.name)
+        return identity
+
+    def _read_call(
+        self,
+        req: falcon.Request,
+        env: dict[str, Any],
+        endpoint: Endpoint,
+        requested: Version,
+        identity: Identity | None,
+        call_id: str,
+        trx: str,
+    ) -> Call:
+        raw = req.bounded_stream.read()
+        content_type = (req.content_type or "").split(";")[0].strip().lower()
+        call = Call(
+            id=call_id,
+            trx=trx,
+            endpoint=endpoint,
+            requested_version=requested,
+            identity=identity,
+            data={},
+            worker=_header(env, "HTTP_X_CLEARML_WORKER", "HTTP_X_TRAINS_WORKER") or "<unknown>",
+            client=_header(env, "HTTP_X_CLEARML_CLIENT", "HTTP_X_TRAINS_CLIENT") or "",
+            remote_addr=_remote_addr(req),
+        )
+        reject = self._settings.reject_undeclared
+        if endpoint.batch_item is not None:
+            lines = self._batch_lines(raw, content_type)
+            if not lines:
+                raise APIError("batch_contains_no_items")
+            call.batch, call.batch_errors = validate_batch(endpoint.batch_item, lines, reject)
+            return call
+        if content_type == JSON_LINES:
+            raise APIError("bad_request", f"{endpoint.name} does not accept json-lines batches")
+        data = parse_json_object(raw) if content_type != FORM else {}
+        query = req.query_string
+        if content_type == FORM and raw:
+            query = f"{query}&{raw.decode('utf-8', 'replace')}" if query else raw.decode()
+        if query:
+            data = merge_query(data, query, endpoint.request.shape)
+        data = strip_nulls(data)
+        validate_request(endpoint.request, data, reject)
+        call.data = data
+        return call
+
+    @staticmethod
+    def _batch_lines(raw: bytes, content_type: str) -> list[tuple[int, dict[str, Any]]]:
+        """Read a batch body: json-lines, or one JSON object as a batch of one."""
+        if content_type == JSON_LINES:
+            return parse_json_lines(raw)
+        if not raw.strip():
+            return []
+        return [(1, parse_json_object(raw))]
+
+    def _check_response(self, endpoint: Endpoint, data: Any) -> None:
+        mode = self._settings.response_check
+        if mode == "off":
+            return
+        if not isinstance(data, dict):
+            raise TypeError(f"handler of {endpoint.name} returned {type(data).__name__}")
+        for error in endpoint.response.validator.iter_errors(data):
+            path, reason = describe(error)
+            text = f"response of {endpoint.name} {endpoint.version} violates its schema at " \
+                   f"{path or '(root)'}: {reason}"
+            if mode == "error":
+                raise APIError("internal_error", text)
+            log.warning(text)
+            return
+
+
+def _remote_addr(req: falcon.Request) -> str:
+    forwarded = req.env.get("HTTP_X_FORWARDED_FOR")
+    if forwarded:
+        return str(forwarded).split(",")[0].strip()
+    return str(req.env.get("HTTP_X_REAL_IP") or req.remote_addr or "")
