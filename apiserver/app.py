@@ -51,7 +51,9 @@ def dispatch_settings(config: Config) -> DispatchSettings:
     undeclared = config.get("apiserver.validation.undeclared_fields", "drop")
     responses = config.get("apiserver.validation.responses", "log")
     if undeclared not in UNDECLARED_MODES:
-        raise ConfigError(f"apiserver.validation.undeclared_fields must be one of {UNDECLARED_MODES}")
+        raise ConfigError(
+            f"apiserver.validation.undeclared_fields must be one of {UNDECLARED_MODES}"
+        )
     if responses not in RESPONSE_MODES:
         raise ConfigError(f"apiserver.validation.responses must be one of {RESPONSE_MODES}")
     if config.get("apiserver.dev_mode", False):

@@ -61,7 +61,7 @@ def _parse(path: Path) -> ConfigTree:
         raise ConfigError(f"configuration file not found: {path}")
     try:
         return ConfigFactory.parse_file(str(path))
-    except Exception as exc:  # noqa: BLE001 - pyhocon raises several unrelated types
+    except Exception as exc:
         raise ConfigError(f"cannot parse configuration file {path}: {exc}") from exc
 
 
@@ -80,5 +80,5 @@ def _parse_value(raw: str) -> Any:
     """Parse an environment value as a HOCON value (numbers, booleans, lists), else a string."""
     try:
         return ConfigFactory.parse_string(f"v: {raw}")["v"]
-    except Exception:  # noqa: BLE001 - anything unparseable is taken as a plain string
+    except Exception:
         return raw

@@ -95,7 +95,7 @@ class Dispatcher:
             resp.status = exc.code
             body = render(call_id, trx, meta, {}, exc.code, exc.subcode, exc.message,
                           error_data=exc.fields)
-        except Exception as exc:  # noqa: BLE001 - the pipeline's last resort
+        except Exception as exc:
             log.exception("call %s (%s) failed", call_id, meta["name"])
             stack = traceback.format_exc() if self._settings.return_stack else None
             resp.status = 500

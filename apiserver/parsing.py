@@ -100,7 +100,8 @@ def merge_query(data: dict[str, Any], query_string: str, shape: Shape) -> dict[s
             forced_lists.add(key)
         grouped.setdefault(key, []).append(value)
     for key, values in grouped.items():
-        target, child = data, shape
+        target: dict[str, Any] = data
+        child: Shape | None = shape
         parts = key.split(".")
         for part in parts[:-1]:
             node = target.get(part)
@@ -128,9 +129,8 @@ def coerce_text(text: str, shape: Shape | None) -> Any:
     lowered = text.lower()
     if ("boolean" in types or not types) and lowered in _BOOLEANS:
         return _BOOLEANS[lowered]
-    if types & {"integer", "number"} or not types:
-        if _NUMBER.match(text):
-            return float(text) if "." in text else int(text)
+    if (types & {"integer", "number"} or not types) and _NUMBER.match(text):
+        return float(text) if "." in text else int(text)
     return text
 
 

@@ -10,7 +10,7 @@ from apiserver.app import build_registry
 from apiserver.config import Config
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """A gunicorn application whose workers each build the app from one configuration."""
 
     def __init__(self, config: Config, options: dict[str, Any]) -> None:

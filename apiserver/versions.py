@@ -52,6 +52,17 @@ def resolve_version(available: Sequence[Version], requested: Version) -> Version
     return available[index - 1] if index else None
 
 
+def negotiate(
+    available: Sequence[Version], requested: Version | None, latest: Version
+) -> Version | None:
+    """Return the version that serves a call: unversioned calls ask for ``latest``.
+
+    A version above the latest is served by the highest version at or below it, so
+    unreleased versions are only reached when asked for explicitly.
+    """
+    return resolve_version(available, latest if requested is None else requested)
+
+
 def latest_released(versions: Sequence[Version]) -> Version | None:
     """Return the highest version that is not the unreleased marker, or None."""
     released = [v for v in versions if not v.is_unreleased]

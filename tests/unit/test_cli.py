@@ -1,0 +1,41 @@
+"""The ``apiserver`` command line."""
+
+from __future__ import annotations
+
+import json
+
+from apiserver.cli import main
+from tests.conftest import FIXTURES
+
+
+def test_schemas_lists_every_service_with_counts(capsys):
+    assert main(["schemas"]) == 0
+    out = capsys.readouterr().out
+    for line in ("workers (7 actions)", "queues (17 actions)", "tasks (21 actions)",
+                 "events (17 actions)"):
+        assert line in out
+    assert "debug.ping" in out and "served" in out
+
+
+def test_schemas_json_reports_versions_ascending_and_served(capsys):
+    assert main(["schemas", "--json"]) == 0
+    report = {a["name"]: a for a in json.loads(capsys.readouterr().out)}
+    assert report["events.get_task_log"]["versions"] == ["1.5", "1.7", "2.7"]
+    assert report["workers.get_all"]["versions"] == ["2.4", "999.0"]
+    assert report["debug.ping"]["served"] == ["1.0"]
+    assert report["queues.get_all"]["served"] == []
+    assert set(report["debug.ping"]) == {"name", "versions", "served"}
+
+
+def test_strict_fails_while_actions_lack_handlers(capsys):
+    assert main(["schemas", "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "without a handler" in err and "queues.get_all" in err
+
+
+def test_broken_schema_folder_exits_2_with_the_named_error(tmp_path, capsys):
+    config = tmp_path / "extra.conf"
+    config.write_text(f'apiserver.schemas_dir: "{FIXTURES / "broken" / "unresolvable_ref"}"\n')
+    assert main(["--config", str(config), "schemas"]) == 2
+    err = capsys.readouterr().err
+    assert "unresolvable $ref" in err and "things.get" in err
