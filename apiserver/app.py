@@ -70,10 +70,15 @@ def create_app(
     *,
     bindings: BindingsFactory | None = None,
     authenticator: Authenticator | None = None,
+    registry: EndpointRegistry | None = None,
 ) -> falcon.App:
-    """Build the WSGI app: registry, validators and collaborators are made here, once."""
+    """Build the WSGI app: registry, validators and collaborators are made here, once.
+
+    A ``registry`` built beforehand (e.g. in the gunicorn master, before forking) is used as
+    is; otherwise one is built from the configuration and ``bindings``.
+    """
     config = config or load_config()
-    registry = build_registry(config, bindings)
+    registry = registry or build_registry(config, bindings)
     authenticator = authenticator or Authenticator(str(config.get("secure.auth.token_secret")))
     dispatcher = Dispatcher(registry, authenticator, dispatch_settings(config))
     app = falcon.App(cors_enable=True)

@@ -448,3 +448,29 @@ def test_json_lines_to_a_non_batch_action_is_400(client):
                                   headers={**bearer(), **JSON_LINES})
     assert result.status_code == 400
     assert "json-lines" in meta(result)["result_msg"]
+
+
+def test_chunked_body_without_length_is_read():
+    import io
+
+    from falcon import testing
+
+    app = fixture_client("basic", bindings).app
+    env = testing.create_environ(
+        path="/items.create", method="POST",
+        headers={**bearer(), "Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+    )
+    env.pop("CONTENT_LENGTH", None)
+    env["wsgi.input"] = io.BytesIO(b'{"name": "chunky"}')
+    response = testing.StartResponseMock()
+    body = b"".join(app(env, response))
+    assert response.status.startswith("200"), body
+    assert orjson.loads(body)["data"]["received"]["name"] == "chunky"
+
+
+def test_json_body_labelled_as_form_data_is_read_as_json(client):
+    form = {**bearer(), "Content-Type": "application/x-www-form-urlencoded"}
+    result = client.simulate_post("/items.create", body=b'{"name": "curl"}', headers=form)
+    assert result.json["data"]["received"]["name"] == "curl"
+    result = client.simulate_post("/items.create", body=b'{"name": ', headers=form)
+    assert result.status_code == 400 and "malformed JSON" in meta(result)["result_msg"]
