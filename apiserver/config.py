@@ -80,5 +80,5 @@ def _parse_value(raw: str) -> Any:
     """Parse an environment value as a HOCON value (numbers, booleans, lists), else a string."""
     try:
         return ConfigFactory.parse_string(f"v: {raw}")["v"]
-    except Exception:
+    except Exception:  # noqa: BLE001 - anything unparseable is taken as plain text
         return raw

@@ -73,35 +73,36 @@ class Dispatcher:
             return
         call_id = os.urandom(16).hex()
         trx = _header(env, "HTTP_X_CLEARML_TRX", "HTTP_X_TRAINS_TRX") or call_id
-        meta = endpoint_meta("", None, None)
+        name, requested, endpoint = "", None, None
         try:
             if env.get("HTTP_CONTENT_ENCODING"):
                 raise APIError("unsupported_media_type", "content encoding is not supported")
             name, version = parse_path(req.path)
             requested = version or self._registry.latest_released
-            meta = endpoint_meta(name, requested, None)
             endpoint = self._registry.resolve(name, requested)
             if endpoint is None:
                 raise APIError("not_found", f"no endpoint {name} at version {requested}")
-            meta = endpoint_meta(name, requested, endpoint.version)
             identity = self._authenticate(endpoint, req)
             call = self._read_call(req, env, endpoint, requested, identity, call_id, trx)
             data = endpoint.handler(call)
             data = {} if data is None else data
             self._check_response(endpoint, data)
+            meta = endpoint_meta(name, requested, endpoint.version)
             body = render(call_id, trx, meta, data)
             resp.status = 200
         except APIError as exc:
             resp.status = exc.code
+            meta = endpoint_meta(name, requested, endpoint and endpoint.version)
             body = render(call_id, trx, meta, {}, exc.code, exc.subcode, exc.message,
                           error_data=exc.fields)
         except Exception as exc:
-            log.exception("call %s (%s) failed", call_id, meta["name"])
+            log.exception("call %s (%s) failed", call_id, name)
             stack = traceback.format_exc() if self._settings.return_stack else None
             resp.status = 500
             message = f"General server error (call id {call_id})"
             if isinstance(exc, TypeError) and "serializ" in str(exc):
                 message = f"Error serializing response data (call id {call_id})"
+            meta = endpoint_meta(name, requested, endpoint and endpoint.version)
             body = render(call_id, trx, meta, {}, 500, 0, message, error_stack=stack)
         resp.content_type = falcon.MEDIA_JSON
         resp.data = body
@@ -177,14 +178,15 @@ class Dispatcher:
             return
         if not isinstance(data, dict):
             raise TypeError(f"handler of {endpoint.name} returned {type(data).__name__}")
-        for error in endpoint.response.validator.iter_errors(data):
-            path, reason = describe(error)
-            text = f"response of {endpoint.name} {endpoint.version} violates its schema at " \
-                   f"{path or '(root)'}: {reason}"
-            if mode == "error":
-                raise APIError("internal_error", text)
-            log.warning(text)
+        error = endpoint.response.first_error(data)
+        if error is None:
             return
+        path, reason = describe(error)
+        text = f"response of {endpoint.name} {endpoint.version} violates its schema at " \
+               f"{path or '(root)'}: {reason}"
+        if mode == "error":
+            raise APIError("internal_error", text)
+        log.warning(text)
 
 
 def _read_body(req: falcon.Request) -> bytes:

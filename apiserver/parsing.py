@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from apiserver.call import LineError
 from apiserver.errors import APIError
@@ -136,7 +136,7 @@ def coerce_text(text: str, shape: Shape | None) -> Any:
 
 def validate_request(schema: CompiledSchema, data: dict[str, Any], reject_undeclared: bool) -> None:
     """Validate in place: raise 400 on errors, then apply defaults and drop undeclared fields."""
-    error = best_match(schema.validator.iter_errors(data))
+    error = schema.first_error(data)
     if error is not None:
         raise _validation_error(error)
     _apply_shape(schema.shape, data, reject_undeclared)
@@ -156,7 +156,7 @@ def validate_batch(
     valid, errors = [], []
     for number, item in lines:
         item = strip_nulls(item)
-        error = best_match(schema.validator.iter_errors(item))
+        error = schema.first_error(item)
         if error is not None:
             path, reason = describe(error)
             errors.append(LineError(number, f"{path}: {reason}" if path else reason, path))

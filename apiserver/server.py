@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
+import falcon
 from gunicorn.app.base import BaseApplication
 
-from apiserver.app import build_registry
-from apiserver.config import Config
+from apiserver.app import build_registry, create_app
+from apiserver.config import Config, load_config
 from apiserver.registry import EndpointRegistry
+
+
+def freeze_heap() -> None:
+    """Move everything built so far out of the garbage collector's sight.
+
+    PERF: the compiled schemas are a large, long-lived heap; without this, every full
+    collection walks it again (about 10 % of debug.ping throughput), and after a fork the
+    walk also un-shares the memory pages the workers inherited.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def wsgi_app() -> falcon.App:
+    """Build the app from the default layers (env included) for a gunicorn command line.
+
+    Usage: ``gunicorn -w 4 -b 0.0.0.0:8008 'apiserver.server:wsgi_app()'``.
+    """
+    app = create_app(load_config())
+    freeze_heap()
+    return app
 
 
 class GunicornServer(BaseApplication):
@@ -27,15 +50,16 @@ class GunicornServer(BaseApplication):
 
     def load(self) -> Any:
         """Build the WSGI app in the worker."""
-        from apiserver.app import create_app
-
-        return create_app(self._config, registry=self._registry)
+        app = create_app(self._config, registry=self._registry)
+        freeze_heap()
+        return app
 
 
 def serve(config: Config, host: str, port: int, workers: int) -> None:
     """Check the schemas and bindings, then serve until SIGINT/SIGTERM."""
     # NOTE: built once in the master (failing fast with a named error), inherited by the workers
     registry = build_registry(config)
+    freeze_heap()
     GunicornServer(config, registry, {
         "bind": f"{host}:{port}",
         "workers": workers,

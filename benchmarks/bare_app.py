@@ -9,6 +9,7 @@ Serve it with ``gunicorn --pythonpath benchmarks 'bare_app:create_app()'``.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -42,4 +43,7 @@ def create_app() -> falcon.App:
     """Build the baseline app: one route, one fixed body."""
     app = falcon.App()
     app.add_route(ROUTE, FixedBody(read_body()))
+    # NOTE: served exactly like ours, which freezes its start-up heap for the collector.
+    gc.collect()
+    gc.freeze()
     return app

@@ -5,7 +5,8 @@ What is measured
     for two servers run one after the other with identical gunicorn settings (sync workers,
     ``--workers N``, bound to a free 127.0.0.1 port):
 
-    * ``apiserver``   - ``apiserver.app:create_app()``: path parsing, endpoint resolution,
+    * ``apiserver``   - ``apiserver.server:wsgi_app()`` (``create_app()`` from the packaged
+      configuration, heap frozen for the garbage collector): path parsing, endpoint resolution,
       the call object, the handler, response checking and the envelope.
     * ``bare falcon`` - ``benchmarks/bare_app.py``: one Falcon route returning the very bytes
       our server returned for one real ``debug.ping`` call (captured first with urllib).
@@ -21,7 +22,8 @@ How to read the ratio
     depend on the machine (and ``wrk`` shares its CPUs), so compare ratios, not raw req/s.
 
 Usage
-    python benchmarks/ping.py [--workers N] [--duration S] [--connections C] [--threads T] [--json]
+    python benchmarks/ping.py [--workers N] [--duration S] [--connections C] [--threads T]
+                               [--rounds R] [--json]
 
 Exit status: 0 on success, 1 if a server fails to start or a run fails, 2 if ``wrk`` is missing.
 """
@@ -76,7 +78,7 @@ class Server:
     """How to start one gunicorn-served app."""
 
     name: str
-    app: str  # gunicorn factory spec, e.g. "apiserver.app:create_app()"
+    app: str  # gunicorn factory spec, e.g. "apiserver.server:wsgi_app()"
     pythonpath: Path
     env: dict[str, str]
 
@@ -114,6 +116,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=positive_int, default=10, help="seconds per run")
     parser.add_argument("--connections", type=positive_int, default=32, help="wrk connections")
     parser.add_argument("--threads", type=positive_int, default=2, help="wrk threads")
+    parser.add_argument("--rounds", type=positive_int, default=3,
+                        help="alternating measurements per server; the median is reported")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     if args.connections < args.threads:
@@ -262,45 +266,66 @@ def parse_wrk(name: str, report: str) -> Result:
     )
 
 
-def measure(
-    server: Server, args: argparse.Namespace, wrk: str, log_file: Path
-) -> tuple[Result, bytes]:
-    """Start one server, warm it up, measure it, and always stop it; return result and body."""
-    port = free_port()
-    log(f"starting {server.name} on {HOST}:{port} ({args.workers} sync workers)")
-    proc = start_server(server, port, args.workers, log_file)
-    try:
-        body = wait_ready(proc, port, log_file)
-        log(f"warming up {server.name} ({WARMUP_S}s)")
-        run_wrk(wrk, port, args.threads, args.connections, WARMUP_S)
-        log(f"measuring {server.name} ({args.duration}s, {args.connections} connections)")
-        report = run_wrk(wrk, port, args.threads, args.connections, args.duration)
-        return parse_wrk(server.name, report), body
-    finally:
-        stop_server(proc)
+def measure(server: Server, port: int, args: argparse.Namespace, wrk: str) -> Result:
+    """Measure one running server once."""
+    log(f"measuring {server.name} ({args.duration}s, {args.connections} connections)")
+    report = run_wrk(wrk, port, args.threads, args.connections, args.duration)
+    return parse_wrk(server.name, report)
+
+
+def median_result(results: list[Result]) -> Result:
+    """The run with the median requests/s."""
+    return sorted(results, key=lambda r: r.requests_per_sec)[len(results) // 2]
 
 
 def servers(body_file: Path) -> tuple[Server, Server]:
     """Our app and the bare baseline, which serves the bytes stored in ``body_file``."""
-    ours = Server("apiserver", "apiserver.app:create_app()", REPO_ROOT, {})
+    ours = Server("apiserver", "apiserver.server:wsgi_app()", REPO_ROOT, {})
     bare = Server(
         "bare falcon", "bare_app:create_app()", BENCH_DIR, {BODY_FILE_ENV: str(body_file)}
     )
     return ours, bare
 
 
+def start_ready(
+    server: Server, args: argparse.Namespace, wrk: str, log_file: Path, procs: list
+) -> tuple[int, bytes]:
+    """Start a server, wait until it answers, warm it up; return its port and body."""
+    port = free_port()
+    log(f"starting {server.name} on {HOST}:{port} ({args.workers} sync workers)")
+    proc = start_server(server, port, args.workers, log_file)
+    procs.append(proc)
+    body = wait_ready(proc, port, log_file)
+    log(f"warming up {server.name} ({WARMUP_S}s)")
+    run_wrk(wrk, port, args.threads, args.connections, WARMUP_S)
+    return port, body
+
+
 def run(args: argparse.Namespace, wrk: str) -> tuple[Result, Result]:
-    """Measure our server, capture its body, then measure the bare app serving that body."""
+    """Start both servers, then measure them alternately; return the median of each.
+
+    NOTE: alternating rounds spread background noise over both servers; an idle sync
+    worker costs nothing while the other server is measured.
+    """
+    procs: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="bench-ping-") as tmp:
         tmp_dir = Path(tmp)
         body_file = tmp_dir / "body.json"
         ours, bare = servers(body_file)
-        ours_result, body = measure(ours, args, wrk, tmp_dir / "apiserver.log")
-        body_file.write_bytes(body)
-        bare_result, bare_body = measure(bare, args, wrk, tmp_dir / "bare.log")
-        if bare_body != body:
-            raise BenchError("the bare app did not return the captured body")
-        return ours_result, bare_result
+        try:
+            ours_port, body = start_ready(ours, args, wrk, tmp_dir / "apiserver.log", procs)
+            body_file.write_bytes(body)
+            bare_port, bare_body = start_ready(bare, args, wrk, tmp_dir / "bare.log", procs)
+            if bare_body != body:
+                raise BenchError("the bare app did not return the captured body")
+            ours_runs, bare_runs = [], []
+            for _ in range(args.rounds):
+                ours_runs.append(measure(ours, ours_port, args, wrk))
+                bare_runs.append(measure(bare, bare_port, args, wrk))
+            return median_result(ours_runs), median_result(bare_runs)
+        finally:
+            for proc in procs:
+                stop_server(proc)
 
 
 def ratio(ours: Result, bare: Result) -> float:
@@ -327,7 +352,8 @@ def format_table(ours: Result, bare: Result) -> str:
 def as_json(ours: Result, bare: Result, args: argparse.Namespace) -> str:
     """The results as one JSON object."""
     settings = {
-        key: getattr(args, key) for key in ("workers", "duration", "connections", "threads")
+        key: getattr(args, key)
+        for key in ("workers", "duration", "connections", "threads", "rounds")
     }
     return json.dumps(
         {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError as JSONSchemaError
+from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT7
@@ -19,11 +21,23 @@ from apiserver.schema.shape import Shape, ShapeBuilder
 
 @dataclass(frozen=True, slots=True)
 class CompiledSchema:
-    """A JSON Schema checked, with every ``$ref`` resolved, its validator and its shape."""
+    """A JSON Schema checked, with every ``$ref`` resolved, its validators and its shape.
+
+    ``validator`` (jsonschema) is the authority and explains failures; ``accepts`` is a
+    code-generated check of the same schema that answers the common case, a valid document,
+    about twenty times faster.
+    """
 
     schema: Mapping[str, Any]
     validator: Draft7Validator
     shape: Shape
+    accepts: Callable[[Any], bool]
+
+    def first_error(self, document: Any) -> ValidationError | None:
+        """Return the most relevant validation error of a document, or None if it is valid."""
+        if self.accepts(document):
+            return None
+        return best_match(self.validator.iter_errors(document))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +80,30 @@ def compile_schema(spec: ActionVersion, schema: Mapping[str, Any], part: str) ->
     # NOTE: refs were all resolved above; the registry also keeps the validator offline.
     validator = Draft7Validator(schema, registry=registry)
     shape = ShapeBuilder(schema).build(schema)
-    return CompiledSchema(schema=schema, validator=validator, shape=shape)
+    return CompiledSchema(
+        schema=schema, validator=validator, shape=shape, accepts=_fast_check(schema)
+    )
+
+
+def _fast_check(schema: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """Generate a fast validity check; it never fills defaults nor checks formats.
+
+    PERF: jsonschema needs ~13 µs for a small valid document, generated code under 1 µs.
+    A document it rejects is re-checked by jsonschema, which has the last word.
+    """
+    try:
+        check = fastjsonschema.compile(dict(schema), use_default=False, use_formats=False)
+    except Exception:  # noqa: BLE001 - an unsupported construct: jsonschema alone decides
+        return lambda document: False
+
+    def accepts(document: Any) -> bool:
+        try:
+            check(document)
+        except Exception:  # noqa: BLE001 - any failure means "ask jsonschema"
+            return False
+        return True
+
+    return accepts
 
 
 def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
