@@ -474,3 +474,24 @@ def test_json_body_labelled_as_form_data_is_read_as_json(client):
     assert result.json["data"]["received"]["name"] == "curl"
     result = client.simulate_post("/items.create", body=b'{"name": ', headers=form)
     assert result.status_code == 400 and "malformed JSON" in meta(result)["result_msg"]
+
+
+def test_unserializable_response_is_500_naming_the_cause():
+    def returns_a_set(call):
+        return {"id": "x", "values": {1, 2}}
+
+    client = fixture_client("basic", lambda s, c: [Binding("items.create", "1.0", returns_a_set)])
+    result = post(client, "/items.create", {"name": "a"})
+    assert result.status_code == 500
+    assert "serializ" in meta(result)["result_msg"]
+
+
+def test_error_stack_is_returned_only_when_configured():
+    client = fixture_client("basic", bindings, apiserver__return_stack=True)
+    result = post(client, "/items.explode", {})
+    assert "RuntimeError" in meta(result)["error_stack"]
+
+
+def test_error_data_carries_the_named_values(client):
+    result = post(client, "/items.create", {})
+    assert meta(result)["error_data"] == {"missing": ["name"]}
