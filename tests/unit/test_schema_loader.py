@@ -76,7 +76,7 @@ def test_action_counts_match_the_issue(real):
 
 def test_framework_services_are_loaded(real):
     assert real.action("debug.ping").policy.authorize is False
-    assert real.action("server.info").policy.authorize is True
+    assert real.action("server.info").policy.authorize is False
 
 
 def test_unreleased_version_does_not_raise_the_latest(real):
