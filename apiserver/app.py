@@ -1,21 +1,29 @@
-"""The app factory: configuration in, a ready Falcon app out. Importing starts nothing."""
+"""The app factory: configuration in, a ready Falcon app out. Importing starts nothing.
+
+``create_app`` is also the composition root: unless a test hands it its own bindings, it asks
+``endpoints.build_runtime`` for the project's stores, services and handler bindings.
+"""
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import falcon
 
-from apiserver import __version__
 from apiserver.auth import Authenticator
 from apiserver.config import DEFAULT_SCHEMAS_DIR, Config, load_config
-from apiserver.dispatch import Dispatcher, DispatchSettings
+from apiserver.dispatch import Dispatcher, DispatchSettings, ErrorTranslator
 from apiserver.errors import ConfigError
 from apiserver.registry import Binding, EndpointRegistry
+from apiserver.schema.compiler import CompiledSchemaSet, compile_schemas
 from apiserver.schema.loader import load_schemas
 from apiserver.schema.model import SchemaSet
-from bll.server_info import ServerInfo
+
+if TYPE_CHECKING:
+    from endpoints import Runtime
 
 BindingsFactory = Callable[[SchemaSet, Config], Iterable[Binding]]
 UNDECLARED_MODES = ("drop", "reject")
@@ -28,22 +36,25 @@ def schemas_dir(config: Config) -> Path:
     return Path(configured) if configured else DEFAULT_SCHEMAS_DIR
 
 
-def default_bindings(schemas: SchemaSet, config: Config) -> list[Binding]:
-    """Build the project's services and return every handler binding."""
-    from endpoints import Services, all_bindings
-
-    info = ServerInfo(
-        server_version=__version__,
-        api_version=str(schemas.latest_released_version()),
-        build=str(config.get("apiserver.build", "dev")),
-    )
-    return all_bindings(Services(server_info=info))
+def load_compiled(config: Config) -> CompiledSchemaSet:
+    """Load and compile the configured schemas; raise a named StartupError if broken."""
+    return compile_schemas(load_schemas(schemas_dir(config)))
 
 
-def build_registry(config: Config, bindings: BindingsFactory | None = None) -> EndpointRegistry:
-    """Load and compile the schemas and bind the handlers; raise StartupError if broken."""
-    schemas = load_schemas(schemas_dir(config))
-    return EndpointRegistry(schemas, (bindings or default_bindings)(schemas, config))
+def build_runtime(config: Config, compiled: CompiledSchemaSet) -> Runtime:
+    """Build the project's stores, services and bindings (connections open lazily)."""
+    from endpoints import build_runtime as build
+
+    return build(config, compiled.schemas)
+
+
+def check_bindings(config: Config, compiled: CompiledSchemaSet) -> EndpointRegistry:
+    """Bind the project's handlers to the schemas without serving; raise if they do not fit."""
+    runtime = build_runtime(config, compiled)
+    try:
+        return EndpointRegistry(compiled, runtime.bindings())
+    finally:
+        runtime.close()
 
 
 def dispatch_settings(config: Config) -> DispatchSettings:
@@ -68,19 +79,34 @@ def dispatch_settings(config: Config) -> DispatchSettings:
 def create_app(
     config: Config | None = None,
     *,
+    compiled: CompiledSchemaSet | None = None,
     bindings: BindingsFactory | None = None,
     authenticator: Authenticator | None = None,
-    registry: EndpointRegistry | None = None,
+    runtime: Runtime | None = None,
 ) -> falcon.App:
-    """Build the WSGI app: registry, validators and collaborators are made here, once.
+    """Build the WSGI app; schemas are compiled here (or handed in), once.
 
-    A ``registry`` built beforehand (e.g. in the gunicorn master, before forking) is used as
-    is; otherwise one is built from the configuration and ``bindings``.
+    The app serves the handlers of ``bindings`` when given (tests), else the project's
+    handlers of ``runtime``; a runtime not handed in is built here from the configuration
+    (and closed at process exit) unless ``bindings`` make it unnecessary. Authentication and
+    storage-error translation come from the runtime when there is one.
     """
     config = config or load_config()
-    registry = registry or build_registry(config, bindings)
+    compiled = compiled or load_compiled(config)
+    if bindings is not None:
+        handlers = list(bindings(compiled.schemas, config))
+    else:
+        if runtime is None:
+            runtime = build_runtime(config, compiled)
+            atexit.register(runtime.close)
+        handlers = runtime.bindings()
+    registry = EndpointRegistry(compiled, handlers)
+    translate: ErrorTranslator | None = None
+    if runtime is not None:
+        authenticator = authenticator or runtime.authenticator
+        translate = runtime.translate_error
     authenticator = authenticator or Authenticator(str(config.get("secure.auth.token_secret")))
-    dispatcher = Dispatcher(registry, authenticator, dispatch_settings(config))
+    dispatcher = Dispatcher(registry, authenticator, dispatch_settings(config), translate)
     app = falcon.App(cors_enable=True)
     app.add_sink(dispatcher, prefix="/")
     return app

@@ -35,6 +35,15 @@ class Identity:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """The outcome of authentication: the identity, and the token session if any."""
+
+    identity: Identity
+    session_id: str | None = None
+    expires: int | None = None
+
+
 CredentialsLookup = Callable[[str, str], Identity | None]
 """Find the identity owning an access key and secret; None when they do not match."""
 
@@ -55,22 +64,28 @@ class Authenticator:
         self._credentials = credentials
         self._is_revoked = is_revoked
 
-    def authenticate(self, authorization: str | None, cookie_token: str | None = None) -> Identity:
-        """Return the caller's identity, or raise a 401 APIError naming what was wrong."""
+    def authenticate(
+        self, authorization: str | None, cookie_token: str | None = None
+    ) -> Authenticated:
+        """Return who is calling, or raise a 401 APIError naming what was wrong."""
         if not authorization:
             if cookie_token:
-                return self.identity_from_token(cookie_token)
+                return self.verify_token(cookie_token)
             raise APIError("no_credentials")
         scheme, _, value = authorization.strip().partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":
-            return self.identity_from_token(value.strip())
+            return self.verify_token(value.strip())
         if scheme == "basic":
-            return self._basic(value.strip())
+            return Authenticated(self._basic(value.strip()))
         raise APIError("bad_auth_type", f"unsupported scheme {scheme!r}")
 
     def identity_from_token(self, token: str) -> Identity:
         """Verify a JWT and return the identity it carries."""
+        return self.verify_token(token).identity
+
+    def verify_token(self, token: str) -> Authenticated:
+        """Verify a JWT (signature, expiry, revocation) and return what it carries."""
         claims = self.decode_token(token)
         raw = claims.get("identity")
         if not isinstance(raw, dict):
@@ -82,7 +97,12 @@ class Authenticator:
         session = claims.get("session_id")
         if session and self._is_revoked is not None and self._is_revoked(str(session)):
             raise APIError("invalid_token", "revoked token")
-        return identity
+        expires = claims.get("exp")
+        return Authenticated(
+            identity,
+            str(session) if session else None,
+            int(expires) if isinstance(expires, int | float) else None,
+        )
 
     def decode_token(self, token: str) -> dict[str, Any]:
         """Verify signature and expiry; raise 401/30 on any failure."""

@@ -33,6 +33,8 @@ class Call:
     requested_version: Version
     identity: Identity | None
     data: dict[str, Any]
+    session_id: str | None = None
+    session_expires: int | None = None
     worker: str = "<unknown>"
     client: str = ""
     remote_addr: str = ""

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from apiserver.config import Config, load_config
 from apiserver.errors import StartupError
 from apiserver.registry import ActionStatus
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+ROLES = ("system", "root", "admin", "superuser", "user", "annotator", "guest")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +39,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8008)
     serve.add_argument("--workers", type=int, default=4)
+    serve.add_argument("--data-dir", type=Path,
+                       help="data directory of the embedded engines (default: embedded.data_dir)")
     serve.set_defaults(run=_serve)
+
+    users = commands.add_parser("users", help="manage users and credentials")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    create = users_commands.add_parser(
+        "create", help="create a user (and its company) and print a new key and secret")
+    create.add_argument("--company", required=True, help="company name (created on demand)")
+    create.add_argument("--name", required=True, help="user name")
+    create.add_argument("--role", default="user", choices=ROLES)
+    create.add_argument("--json", action="store_true", help="print one JSON object")
+    create.add_argument("--data-dir", type=Path,
+                        help="data directory of the embedded default, when no store is configured")
+    create.set_defaults(run=_users_create)
 
     schemas = commands.add_parser("schemas", help="list every action, version and its status")
     schemas.add_argument("--strict", action="store_true",
@@ -45,9 +64,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _schemas(args: argparse.Namespace, config: Config) -> int:
-    from apiserver.app import build_registry
+    from apiserver.app import check_bindings, load_compiled
 
-    report = build_registry(config).status()
+    offline = offline_config(config)
+    report = check_bindings(offline, load_compiled(offline)).status()
     if args.json:
         print(json.dumps([_status_json(s) for s in report], indent=2))
     else:
@@ -84,10 +104,40 @@ def _status_table(report: list[ActionStatus]) -> str:
     return "\n".join(lines)
 
 
+def offline_config(config: Config) -> Config:
+    """Fill unconfigured store addresses with loopback placeholders for offline commands.
+
+    NOTE: clients connect lazily, so commands that only bind handlers never use these.
+    """
+    placeholders = {
+        "mongo.backend.host": "mongodb://127.0.0.1:27017/backend",
+        "mongo.auth.host": "mongodb://127.0.0.1:27017/auth",
+        "redis.url": "redis://127.0.0.1:6379/0",
+        "elastic.hosts": ["http://127.0.0.1:9200"],
+    }
+    overrides: dict[str, Any] = {k: v for k, v in placeholders.items() if not config.get(k, None)}
+    overrides["mongo.text_indexes"] = False
+    return config.with_overrides(overrides)
+
+
 def _serve(args: argparse.Namespace, config: Config) -> int:
     from apiserver.server import serve
 
-    serve(config, host=args.host, port=args.port, workers=args.workers)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    serve(config, host=args.host, port=args.port, workers=args.workers, data_dir=args.data_dir)
+    return 0
+
+
+def _users_create(args: argparse.Namespace, config: Config) -> int:
+    from apiserver.users import create_user
+
+    credential = create_user(config, args.company, args.name, args.role, args.data_dir)
+    if args.json:
+        print(json.dumps(credential.as_dict()))
+    else:
+        print(f"access key: {credential.access_key}\nsecret key: {credential.secret_key}\n"
+              f"user: {credential.user_name} ({credential.user}), role {credential.role}\n"
+              f"company: {credential.company_name} ({credential.company})")
     return 0
 
 

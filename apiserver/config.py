@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,13 @@ class Config:
                 raise ConfigError(f"missing configuration key {path}") from None
             return default
         return value.as_plain_ordered_dict() if isinstance(value, ConfigTree) else value
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
+        """Return a copy with values replaced at dotted paths."""
+        tree = ConfigTree.merge_configs(ConfigTree(), self._tree, copy_trees=True)
+        for path, value in overrides.items():
+            tree.put(path, value)
+        return Config(tree)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the whole configuration as plain dicts."""
@@ -77,8 +85,11 @@ def _env_overrides(environ: Mapping[str, str]) -> list[tuple[str, Any]]:
 
 
 def _parse_value(raw: str) -> Any:
-    """Parse an environment value as a HOCON value (numbers, booleans, lists), else a string."""
+    """Read an environment value as JSON (numbers, booleans, lists, objects), else as text.
+
+    NOTE: not as HOCON, where ``#`` starts a comment and would cut secrets and URIs short.
+    """
     try:
-        return ConfigFactory.parse_string(f"v: {raw}")["v"]
-    except Exception:  # noqa: BLE001 - anything unparseable is taken as plain text
+        return json.loads(raw)
+    except ValueError:
         return raw

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import falcon
 
-from apiserver.auth import Authenticator, Identity
+from apiserver.auth import Authenticated, Authenticator
 from apiserver.call import Call
 from apiserver.envelope import endpoint_meta, render
 from apiserver.errors import APIError
@@ -38,6 +39,10 @@ FORM = "application/x-www-form-urlencoded"
 TOKEN_COOKIE = "clearml_token_basic"
 
 
+ErrorTranslator = Callable[[Exception], APIError | None]
+"""Turn an exception raised by a handler (e.g. a storage error) into a catalogue error."""
+
+
 @dataclass(frozen=True, slots=True)
 class DispatchSettings:
     """Request-handling switches taken from the configuration."""
@@ -59,11 +64,16 @@ class Dispatcher:
     """A Falcon sink that serves ``/[v<major>.<minor>/]<service>.<action>``."""
 
     def __init__(
-        self, registry: EndpointRegistry, authenticator: Authenticator, settings: DispatchSettings
+        self,
+        registry: EndpointRegistry,
+        authenticator: Authenticator,
+        settings: DispatchSettings,
+        translate_error: ErrorTranslator | None = None,
     ) -> None:
         self._registry = registry
         self._auth = authenticator
         self._settings = settings
+        self._translate = translate_error
 
     def __call__(self, req: falcon.Request, resp: falcon.Response, **_: Any) -> None:
         """Serve one call; every failure becomes an enveloped error with its status."""
@@ -82,8 +92,8 @@ class Dispatcher:
             endpoint = self._registry.resolve(name, requested)
             if endpoint is None:
                 raise APIError("not_found", f"no endpoint {name} at version {requested}")
-            identity = self._authenticate(endpoint, req)
-            call = self._read_call(req, env, endpoint, requested, identity, call_id, trx)
+            auth = self._authenticate(endpoint, req)
+            call = self._read_call(req, env, endpoint, requested, auth, call_id, trx)
             data = endpoint.handler(call)
             data = {} if data is None else data
             self._check_response(endpoint, data)
@@ -91,32 +101,54 @@ class Dispatcher:
             body = render(call_id, trx, meta, data)
             resp.status = 200
         except APIError as exc:
-            resp.status = exc.code
-            meta = endpoint_meta(name, requested, endpoint and endpoint.version)
-            body = render(call_id, trx, meta, {}, exc.code, exc.subcode, exc.message,
-                          error_data=exc.fields)
-        except Exception as exc:
-            log.exception("call %s (%s) failed", call_id, name)
-            stack = traceback.format_exc() if self._settings.return_stack else None
-            resp.status = 500
-            message = f"General server error (call id {call_id})"
-            if isinstance(exc, TypeError) and "serializ" in str(exc):
-                message = f"Error serializing response data (call id {call_id})"
-            meta = endpoint_meta(name, requested, endpoint and endpoint.version)
-            body = render(call_id, trx, meta, {}, 500, 0, message, error_stack=stack)
+            resp.status, body = self._error(exc, call_id, trx, name, requested, endpoint)
+        except Exception as exc:  # noqa: BLE001 - the pipeline's last resort, logged below
+            translated = self._translate(exc) if self._translate else None
+            if translated is None:
+                translated = self._unexpected(exc, call_id, name)
+            elif translated.code >= 500:
+                log.warning("call %s (%s): %s", call_id, name, exc)
+            resp.status, body = self._error(translated, call_id, trx, name, requested, endpoint)
         resp.content_type = falcon.MEDIA_JSON
         resp.data = body
 
-    def _authenticate(self, endpoint: Endpoint, req: falcon.Request) -> Identity | None:
+    def _error(
+        self,
+        error: APIError,
+        call_id: str,
+        trx: str,
+        name: str,
+        requested: Version | None,
+        endpoint: Endpoint | None,
+    ) -> tuple[int, bytes]:
+        """Render an error envelope; return the HTTP status and the body."""
+        meta = endpoint_meta(name, requested, endpoint.version if endpoint else None)
+        body = render(call_id, trx, meta, {}, error.code, error.subcode, error.message,
+                      error_data=error.fields, error_stack=error.stack)
+        return error.code, body
+
+    def _unexpected(self, exc: Exception, call_id: str, name: str) -> APIError:
+        """Log an unexpected failure and return the 500 answered without internals."""
+        log.exception("call %s (%s) failed", call_id, name)
+        reason = "Error serializing response data" \
+            if isinstance(exc, TypeError) and "serializ" in str(exc) else None
+        error = APIError("general_error", reason, call_id=call_id)
+        if self._settings.return_stack:
+            error.stack = traceback.format_exc()
+        return error
+
+
+    def _authenticate(self, endpoint: Endpoint, req: falcon.Request) -> Authenticated | None:
         policy = endpoint.policy
         if not policy.authorize:
             return None
         authorization = req.env.get("HTTP_AUTHORIZATION")
         cookie = None if authorization else req.cookies.get(TOKEN_COOKIE)
-        identity = self._auth.authenticate(authorization, cookie)
-        if not policy.allows(identity.role):
-            raise APIError("role_not_allowed", f"role {identity.role!r}", endpoint=endpoint.name)
-        return identity
+        auth = self._auth.authenticate(authorization, cookie)
+        role = auth.identity.role
+        if not policy.allows(role):
+            raise APIError("role_not_allowed", f"role {role!r}", endpoint=endpoint.name)
+        return auth
 
     def _read_call(
         self,
@@ -124,7 +156,7 @@ class Dispatcher:
         env: dict[str, Any],
         endpoint: Endpoint,
         requested: Version,
-        identity: Identity | None,
+        auth: Authenticated | None,
         call_id: str,
         trx: str,
     ) -> Call:
@@ -135,7 +167,9 @@ class Dispatcher:
             trx=trx,
             endpoint=endpoint,
             requested_version=requested,
-            identity=identity,
+            identity=auth.identity if auth else None,
+            session_id=auth.session_id if auth else None,
+            session_expires=auth.expires if auth else None,
             data={},
             worker=_header(env, "HTTP_X_CLEARML_WORKER", "HTTP_X_TRAINS_WORKER") or "<unknown>",
             client=_header(env, "HTTP_X_CLEARML_CLIENT", "HTTP_X_TRAINS_CLIENT") or "",

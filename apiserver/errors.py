@@ -160,6 +160,7 @@ class APIError(Exception):
         self.error = CATALOGUE[name]
         self.extra = extra
         self.fields = fields
+        self.stack: str | None = None
         super().__init__(self.message)
 
     @property

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from apiserver.errors import DuplicateBindingError, SchemaError, UnknownActionBindingError
-from apiserver.schema.compiler import CompiledSchema, CompiledVersion, compile_version
-from apiserver.schema.model import ActionSchema, Policy, SchemaSet
+from apiserver.errors import DuplicateBindingError, UnknownActionBindingError
+from apiserver.schema.compiler import CompiledSchema, CompiledSchemaSet, CompiledVersion
+from apiserver.schema.model import ActionSchema, Policy
 from apiserver.versions import Version, resolve_version
 
 if TYPE_CHECKING:
@@ -62,16 +62,13 @@ class ActionStatus:
 class EndpointRegistry:
     """Every action's compiled versions and handlers; resolves a request to an endpoint."""
 
-    def __init__(self, schemas: SchemaSet, bindings: Iterable[Binding]) -> None:
-        self.schemas = schemas
-        self.latest_released = schemas.latest_released_version()
-        self._compiled = {
-            action.name: tuple(compile_version(v) for v in action.versions)
-            for action in schemas.actions()
-        }
+    def __init__(self, compiled: CompiledSchemaSet, bindings: Iterable[Binding]) -> None:
+        self.schemas = compiled.schemas
+        self.latest_released = self.schemas.latest_released_version()
+        self._compiled = compiled
         handlers = self._check_bindings(bindings)
         self._endpoints: dict[str, tuple[list[Version], list[Endpoint | None]]] = {}
-        for action in schemas.actions():
+        for action in self.schemas.actions():
             self._endpoints[action.name] = self._build_action(action, handlers)
 
     def resolve(self, name: str, requested: Version) -> Endpoint | None:
@@ -137,10 +134,10 @@ class EndpointRegistry:
         bound = handlers.get(action.name, {})
         starts = sorted(bound)
         versions, endpoints = [], []
-        for compiled in self._compiled[action.name]:
+        for compiled in self._compiled.versions[action.name]:
             version = compiled.spec.version
             start = resolve_version(starts, version)
-            batch_item = self._batch_item(action, compiled)
+            batch_item = self._compiled.batch_items.get((action.name, version))
             endpoint = None
             if start is not None:
                 endpoint = Endpoint(
@@ -154,21 +151,6 @@ class EndpointRegistry:
             versions.append(version)
             endpoints.append(endpoint)
         return versions, endpoints
-
-    def _batch_item(self, action: ActionSchema, compiled: CompiledVersion) -> CompiledSchema | None:
-        """Return the request schema each json-lines line of a batch action is checked with."""
-        target = compiled.spec.batch
-        if target is None:
-            return None
-        name = f"{action.service}.{target.action}"
-        candidates = self._compiled.get(name, ())
-        version = resolve_version([c.spec.version for c in candidates], target.version)
-        if version is None:
-            raise SchemaError(
-                f"batch_request target {name} has no version <= {target.version}",
-                file=action.file, action=action.name, version=str(compiled.spec.version),
-            )
-        return next(c.request for c in candidates if c.spec.version == version)
 
 
 def _qualname(handler: Handler) -> str:

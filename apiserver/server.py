@@ -1,16 +1,25 @@
-"""Serve the app with gunicorn, with the configuration built once in the CLI."""
+"""Serve the app with gunicorn: embedded engines for unconfigured stores, then the workers."""
 
 from __future__ import annotations
 
 import gc
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import falcon
 from gunicorn.app.base import BaseApplication
 
-from apiserver.app import build_registry, create_app
+from apiserver.app import build_runtime, check_bindings, create_app, load_compiled
 from apiserver.config import Config, load_config
-from apiserver.registry import EndpointRegistry
+from apiserver.embedded import Engines, start_engines
+from apiserver.schema.compiler import CompiledSchemaSet
+from apiserver.stores import connect_stores, missing_stores
+
+log = logging.getLogger("apiserver.server")
 
 
 def freeze_heap() -> None:
@@ -27,9 +36,12 @@ def freeze_heap() -> None:
 def wsgi_app() -> falcon.App:
     """Build the app from the default layers (env included) for a gunicorn command line.
 
-    Usage: ``gunicorn -w 4 -b 0.0.0.0:8008 'apiserver.server:wsgi_app()'``.
+    Every store must be configured. Usage:
+    ``gunicorn -w 4 -b 0.0.0.0:8008 'apiserver.server:wsgi_app()'``.
     """
-    app = create_app(load_config())
+    config = load_config()
+    prepare(config, create_development_credential=False)
+    app = create_app(config)
     freeze_heap()
     return app
 
@@ -37,9 +49,11 @@ def wsgi_app() -> falcon.App:
 class GunicornServer(BaseApplication):
     """A gunicorn application whose workers each build the app from one configuration."""
 
-    def __init__(self, config: Config, registry: EndpointRegistry, options: dict[str, Any]) -> None:
+    def __init__(
+        self, config: Config, compiled: CompiledSchemaSet, options: dict[str, Any]
+    ) -> None:
         self._config = config
-        self._registry = registry
+        self._compiled = compiled
         self._options = options
         super().__init__()
 
@@ -49,21 +63,76 @@ class GunicornServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        """Build the WSGI app in the worker."""
-        app = create_app(self._config, registry=self._registry)
+        """Build the WSGI app in the worker, with its own store connections."""
+        runtime = build_runtime(self._config, self._compiled)
+        app = create_app(self._config, compiled=self._compiled, runtime=runtime)
         freeze_heap()
         return app
 
 
-def serve(config: Config, host: str, port: int, workers: int) -> None:
-    """Check the schemas and bindings, then serve until SIGINT/SIGTERM."""
-    # NOTE: built once in the master (failing fast with a named error), inherited by the workers
-    registry = build_registry(config)
-    freeze_heap()
-    GunicornServer(config, registry, {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "sync",
-        "accesslog": None,
-        "timeout": 60,
-    }).run()
+@contextmanager
+def embedded_engines(config: Config, data_dir: Path | None) -> Iterator[Config]:
+    """Start engines for the stores the configuration lacks; yield the completed config."""
+    missing = missing_stores(config)
+    if not missing:
+        yield config
+        return
+    directory = Path(data_dir or config.get("embedded.data_dir", "./data")).resolve()
+    engines: Engines = start_engines(
+        directory,
+        names=missing,
+        redis_mode=str(config.get("embedded.redis", "auto")),
+        timeout=float(config.get("embedded.start_timeout_sec", 60)),
+    )
+    try:
+        engines.write_state()
+        for name in missing:
+            engine = engines.engines[name]
+            log.info("embedded %s: %s %s", name, engine.url, engine.detail)
+        if "elastic" in missing:
+            log.warning("events are kept in memory only in this mode (embedded osmem): "
+                        "they are lost when the server stops")
+        yield config.with_overrides(engines.config_overrides())
+    finally:
+        engines.stop()
+
+
+def prepare(config: Config, create_development_credential: bool) -> Config:
+    """Prepare the stores once (indexes, credentials); return config with probed facts."""
+    from bll.bootstrap import prepare_storage
+
+    stores = connect_stores(config)
+    try:
+        prepared = prepare_storage(config, stores, os.environ,
+                                   create_development_credential=create_development_credential)
+    finally:
+        stores.close()
+    credential = prepared.development_credential
+    if credential is not None:
+        banner = (
+            "\n" + "=" * 72 + "\n"
+            "Development credential (shown once; `apiserver users create` makes more):\n"
+            f"    access key: {credential.access_key}\n"
+            f"    secret key: {credential.secret_key}\n"
+            f"    company: {credential.company_name}, user: {credential.user_name} (admin)\n"
+            + "=" * 72
+        )
+        print(banner, flush=True)
+    return config.with_overrides({"mongo.text_indexes": prepared.text_indexes})
+
+
+def serve(config: Config, host: str, port: int, workers: int, data_dir: Path | None) -> None:
+    """Start what is missing, prepare the stores, then serve until SIGINT/SIGTERM."""
+    compiled = load_compiled(config)  # NOTE: once, in the master; inherited by the workers
+    with embedded_engines(config, data_dir) as served:
+        embedded = served is not config
+        served = prepare(served, create_development_credential=embedded)
+        check_bindings(served, compiled)
+        freeze_heap()
+        GunicornServer(served, compiled, {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "sync",
+            "accesslog": None,
+            "timeout": 60,
+        }).run()

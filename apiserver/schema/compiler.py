@@ -14,9 +14,10 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT7
 
-from apiserver.errors import InvalidJSONSchemaError, UnresolvableRefError
-from apiserver.schema.model import ActionVersion
+from apiserver.errors import InvalidJSONSchemaError, SchemaError, UnresolvableRefError
+from apiserver.schema.model import ActionSchema, ActionVersion, SchemaSet
 from apiserver.schema.shape import Shape, ShapeBuilder
+from apiserver.versions import Version, resolve_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +120,45 @@ def _refs(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _refs(value, f"{pointer}/{index}")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSchemaSet:
+    """Every action version of a schema set, compiled; built once per server."""
+
+    schemas: SchemaSet
+    versions: Mapping[str, tuple[CompiledVersion, ...]]
+    batch_items: Mapping[tuple[str, Version], CompiledSchema]
+
+
+def compile_schemas(schemas: SchemaSet) -> CompiledSchemaSet:
+    """Compile every action version and resolve every batch target; raise if broken."""
+    versions = {
+        action.name: tuple(compile_version(v) for v in action.versions)
+        for action in schemas.actions()
+    }
+    batch_items = {}
+    for action in schemas.actions():
+        for compiled in versions[action.name]:
+            target = compiled.spec.batch
+            if target is not None:
+                batch_items[(action.name, compiled.spec.version)] = _batch_item(
+                    action, compiled, versions.get(f"{action.service}.{target.action}", ())
+                )
+    return CompiledSchemaSet(schemas=schemas, versions=versions, batch_items=batch_items)
+
+
+def _batch_item(
+    action: ActionSchema, compiled: CompiledVersion, candidates: tuple[CompiledVersion, ...]
+) -> CompiledSchema:
+    """Return the request schema each json-lines line of a batch action is checked with."""
+    target = compiled.spec.batch
+    assert target is not None
+    name = f"{action.service}.{target.action}"
+    version = resolve_version([c.spec.version for c in candidates], target.version)
+    if version is None:
+        raise SchemaError(
+            f"batch_request target {name} has no version <= {target.version}",
+            file=action.file, action=action.name, version=str(compiled.spec.version),
+        )
+    return next(c.request for c in candidates if c.spec.version == version)

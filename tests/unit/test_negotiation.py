@@ -6,13 +6,14 @@ import pytest
 
 from apiserver.config import DEFAULT_SCHEMAS_DIR
 from apiserver.registry import EndpointRegistry
+from apiserver.schema.compiler import compile_schemas
 from apiserver.schema.loader import load_schemas
 from apiserver.versions import UNRELEASED, Version, negotiate, resolve_version
 
 
 @pytest.fixture(scope="module")
 def registry():
-    return EndpointRegistry(load_schemas(DEFAULT_SCHEMAS_DIR), [])
+    return EndpointRegistry(compile_schemas(load_schemas(DEFAULT_SCHEMAS_DIR)), [])
 
 
 V = Version.parse

@@ -17,6 +17,7 @@ from apiserver.errors import (
     UnresolvableRefError,
 )
 from apiserver.registry import Binding, EndpointRegistry
+from apiserver.schema.compiler import compile_schemas
 from apiserver.schema.loader import load_schemas
 from apiserver.versions import Version
 from tests.conftest import FIXTURES
@@ -84,7 +85,7 @@ def test_unreleased_version_does_not_raise_the_latest(real):
 
 
 def test_every_real_schema_compiles_with_refs_resolved(real):
-    registry = EndpointRegistry(real, [])
+    registry = EndpointRegistry(compile_schemas(real), [])
     assert len(registry.status()) == 64
 
 
@@ -188,7 +189,7 @@ def test_broken_file_fails_loading_with_a_named_error(folder, error, words):
 def test_broken_schema_fails_compiling_with_a_named_error(folder, error, words):
     schemas = load_schemas(BROKEN / folder)
     with pytest.raises(error) as info:
-        EndpointRegistry(schemas, [])
+        compile_schemas(schemas)
     for word in words:
         assert word in str(info.value)
 
@@ -203,20 +204,20 @@ def other(call):
 
 def test_duplicate_binding_is_a_startup_error(features):
     with pytest.raises(DuplicateBindingError) as info:
-        EndpointRegistry(features, [Binding("paint.mix", "1.0", handler),
+        EndpointRegistry(compile_schemas(features), [Binding("paint.mix", "1.0", handler),
                                     Binding("paint.mix", "1.0", other)])
     assert "paint.mix" in str(info.value) and "handler" in str(info.value)
 
 
 def test_binding_to_an_unknown_action_is_a_startup_error(features):
     with pytest.raises(UnknownActionBindingError) as info:
-        EndpointRegistry(features, [Binding("paint.wash", "1.0", handler)])
+        EndpointRegistry(compile_schemas(features), [Binding("paint.wash", "1.0", handler)])
     assert "paint.wash" in str(info.value)
 
 
 def test_binding_to_an_unknown_version_is_a_startup_error(features):
     with pytest.raises(UnknownActionBindingError) as info:
-        EndpointRegistry(features, [Binding("paint.mix", "1.5", handler)])
+        EndpointRegistry(compile_schemas(features), [Binding("paint.mix", "1.5", handler)])
     assert "1.5" in str(info.value) and "1.0, 1.9, 1.10" in str(info.value)
 
 
