@@ -86,9 +86,6 @@ def embedded_engines(config: Config, data_dir: Path | None) -> Iterator[Config]:
     )
     try:
         engines.write_state()
-        for name in missing:
-            engine = engines.engines[name]
-            log.info("embedded %s: %s %s", name, engine.url, engine.detail)
         if "elastic" in missing:
             log.warning("events are kept in memory only in this mode (embedded osmem): "
                         "they are lost when the server stops")

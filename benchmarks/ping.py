@@ -46,6 +46,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from apiserver.embedded import Engines, start_engines
+
 HOST = "127.0.0.1"
 PATH = "/debug.ping"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -278,9 +280,17 @@ def median_result(results: list[Result]) -> Result:
     return sorted(results, key=lambda r: r.requests_per_sec)[len(results) // 2]
 
 
-def servers(body_file: Path) -> tuple[Server, Server]:
+def store_env(engines: Engines) -> dict[str, str]:
+    """Environment overrides that point our server at the embedded engines."""
+    return {
+        "APISERVER__" + key.replace(".", "__"): json.dumps(value)
+        for key, value in engines.config_overrides().items()
+    }
+
+
+def servers(body_file: Path, engines: Engines) -> tuple[Server, Server]:
     """Our app and the bare baseline, which serves the bytes stored in ``body_file``."""
-    ours = Server("apiserver", "apiserver.server:wsgi_app()", REPO_ROOT, {})
+    ours = Server("apiserver", "apiserver.server:wsgi_app()", REPO_ROOT, store_env(engines))
     bare = Server(
         "bare falcon", "bare_app:create_app()", BENCH_DIR, {BODY_FILE_ENV: str(body_file)}
     )
@@ -311,7 +321,9 @@ def run(args: argparse.Namespace, wrk: str) -> tuple[Result, Result]:
     with tempfile.TemporaryDirectory(prefix="bench-ping-") as tmp:
         tmp_dir = Path(tmp)
         body_file = tmp_dir / "body.json"
-        ours, bare = servers(body_file)
+        log("starting the embedded engines our server needs")
+        engines = start_engines(tmp_dir / "engines")
+        ours, bare = servers(body_file, engines)
         try:
             ours_port, body = start_ready(ours, args, wrk, tmp_dir / "apiserver.log", procs)
             body_file.write_bytes(body)
@@ -326,6 +338,7 @@ def run(args: argparse.Namespace, wrk: str) -> tuple[Result, Result]:
         finally:
             for proc in procs:
                 stop_server(proc)
+            engines.stop()
 
 
 def ratio(ours: Result, bare: Result) -> float:

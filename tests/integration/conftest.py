@@ -1,0 +1,96 @@
+"""Integration fixtures: embedded engines for the session, a fresh app and stores per test."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from falcon.testing import TestClient
+
+from apiserver.app import create_app, load_compiled
+from apiserver.config import DEFAULT_SCHEMAS_DIR, Config
+from apiserver.embedded import Engines, start_engines
+from bll.auth import NewCredential
+from bll.bootstrap import prepare_storage
+from endpoints import Runtime, build_runtime
+from tests.conftest import FIXTURES, make_config
+from tests.integration import notes
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
+    """Start SecantusDB, osmem and Redis once for the whole session."""
+    started = start_engines(tmp_path_factory.mktemp("engines"), mongo_storage=":memory:")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def schemas_with_notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's schemas plus the notes fixture service."""
+    folder = tmp_path_factory.mktemp("schemas")
+    for path in DEFAULT_SCHEMAS_DIR.glob("*.conf"):
+        shutil.copy(path, folder / path.name)
+    shutil.copy(FIXTURES / "schemas" / "notes" / "notes.conf", folder / "notes.conf")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def compiled(schemas_with_notes: Path) -> Any:
+    return load_compiled(make_config(apiserver__schemas_dir=str(schemas_with_notes)))
+
+
+def store_config(engines: Engines, schemas: Path, **overrides: Any) -> Config:
+    """Point a configuration at the session engines, with databases unique to one test."""
+    tag = uuid.uuid4().hex[:12]
+    mongo = engines.url("mongo")
+    return make_config(
+        apiserver__schemas_dir=str(schemas),
+        mongo__backend__host=f"{mongo}/t{tag}_backend",
+        mongo__auth__host=f"{mongo}/t{tag}_auth",
+        redis__url=f"{engines.url('redis')}/0",
+        elastic__hosts=[engines.url("elastic")],
+        elastic__compat_content_type=False,
+        elastic__index_prefix=f"t{tag}_",
+        **overrides,
+    )
+
+
+@dataclass
+class Server:
+    """A test app over real stores, with its runtime and a credential per company."""
+
+    client: TestClient
+    runtime: Runtime
+    config: Config
+
+    def credential(self, company: str = "acme", name: str = "ann",
+                   role: str = "user") -> NewCredential:
+        return self.runtime.users.create_credential(company, name, role)
+
+
+@pytest.fixture
+def server(engines: Engines, schemas_with_notes: Path, compiled: Any) -> Iterator[Server]:
+    """A fresh app over fresh databases."""
+    config = store_config(engines, schemas_with_notes)
+    runtime = build_runtime(config, compiled.schemas)
+    runtime.stores.redis.flushdb()
+    prepare_storage(config, runtime.stores, environ={})
+    notes.Note.ensure_indexes()
+
+    def bindings(schemas: Any, cfg: Config) -> list[Any]:
+        return [*runtime.bindings(), *notes.bindings()]
+
+    app = create_app(config, compiled=compiled, runtime=runtime, bindings=bindings)
+    yield Server(TestClient(app), runtime, config)
+    for alias in ("backend", "auth"):
+        db = runtime.stores.mongo(alias)
+        db.client.drop_database(db.name)
+    runtime.close()
