@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import os
@@ -65,6 +66,7 @@ class GunicornServer(BaseApplication):
     def load(self) -> Any:
         """Build the WSGI app in the worker, with its own store connections."""
         runtime = build_runtime(self._config, self._compiled)
+        atexit.register(runtime.close)
         app = create_app(self._config, compiled=self._compiled, runtime=runtime)
         freeze_heap()
         return app
