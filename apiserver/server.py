@@ -18,7 +18,7 @@ from apiserver.app import build_runtime, check_bindings, create_app, load_compil
 from apiserver.config import Config, load_config
 from apiserver.embedded import Engines, start_engines
 from apiserver.schema.compiler import CompiledSchemaSet
-from apiserver.stores import connect_stores, missing_stores
+from apiserver.stores import missing_stores
 
 log = logging.getLogger("apiserver.server")
 
@@ -41,8 +41,9 @@ def wsgi_app() -> falcon.App:
     ``gunicorn -w 4 -b 0.0.0.0:8008 'apiserver.server:wsgi_app()'``.
     """
     config = load_config()
-    prepare(config, create_development_credential=False)
-    app = create_app(config)
+    compiled = load_compiled(config)
+    config = prepare(config, compiled, create_development_credential=False)
+    app = create_app(config, compiled=compiled)
     freeze_heap()
     return app
 
@@ -96,16 +97,15 @@ def embedded_engines(config: Config, data_dir: Path | None) -> Iterator[Config]:
         engines.stop()
 
 
-def prepare(config: Config, create_development_credential: bool) -> Config:
+def prepare(
+    config: Config, compiled: CompiledSchemaSet, create_development_credential: bool
+) -> Config:
     """Prepare the stores once (indexes, credentials); return config with probed facts."""
-    from bll.bootstrap import prepare_storage
-
-    stores = connect_stores(config)
+    runtime = build_runtime(config, compiled)
     try:
-        prepared = prepare_storage(config, stores, os.environ,
-                                   create_development_credential=create_development_credential)
+        prepared = runtime.prepare(os.environ, create_development_credential)
     finally:
-        stores.close()
+        runtime.close()
     credential = prepared.development_credential
     if credential is not None:
         banner = (
@@ -125,7 +125,7 @@ def serve(config: Config, host: str, port: int, workers: int, data_dir: Path | N
     compiled = load_compiled(config)  # NOTE: once, in the master; inherited by the workers
     with embedded_engines(config, data_dir) as served:
         embedded = served is not config
-        served = prepare(served, create_development_credential=embedded)
+        served = prepare(served, compiled, create_development_credential=embedded)
         check_bindings(served, compiled)
         freeze_heap()
         GunicornServer(served, compiled, {

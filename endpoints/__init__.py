@@ -6,7 +6,10 @@ every handler explicitly to its ``service.action`` and version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from mongoengine import Document
 
 from apiserver import __version__
 from apiserver.auth import Authenticator
@@ -15,21 +18,33 @@ from apiserver.errors import APIError
 from apiserver.registry import Binding
 from apiserver.schema.model import SchemaSet
 from apiserver.stores import Stores, connect_stores
-from bll.auth import TokenService, UserStore
+from bll.auth import AUTH_DOCUMENTS, TokenService, UserStore
+from bll.bootstrap import Prepared, prepare_storage
 from bll.server_info import ServerInfo
 from bll.storage_errors import translate_storage_error
-from endpoints import auth, debug, server
+from endpoints import auth, debug, events_domain, server, tasks_domain
+
+
+@dataclass
+class Domain:
+    """What one business domain contributes: handlers, documents and store preparation."""
+
+    bindings: list[Binding]
+    documents: tuple[type[Document], ...] = ()
+    prepare: Callable[[Stores], None] | None = None
 
 
 @dataclass
 class Runtime:
     """One process's stores and services, and the handlers bound to them."""
 
+    config: Config
     stores: Stores
     users: UserStore
     tokens: TokenService
     authenticator: Authenticator
     server_info: ServerInfo
+    domains: list[Domain] = field(default_factory=list)
 
     def bindings(self) -> list[Binding]:
         """Return every handler binding of every service module."""
@@ -37,7 +52,19 @@ class Runtime:
             *debug.bindings(),
             *server.bindings(self.server_info),
             *auth.bindings(self.tokens),
+            *(binding for domain in self.domains for binding in domain.bindings),
         ]
+
+    def prepare(
+        self, environ: Mapping[str, str], create_development_credential: bool = False
+    ) -> Prepared:
+        """Create indexes and index templates and the well-known credentials (idempotent)."""
+        documents = AUTH_DOCUMENTS + tuple(d for dom in self.domains for d in dom.documents)
+        for domain in self.domains:
+            if domain.prepare is not None:
+                domain.prepare(self.stores)
+        return prepare_storage(self.config, self.stores, environ, documents=documents,
+                               create_development_credential=create_development_credential)
 
     def translate_error(self, exc: Exception) -> APIError | None:
         """Translate storage exceptions raised by handlers into catalogue errors."""
@@ -84,4 +111,9 @@ def build_runtime(config: Config, schemas: SchemaSet) -> Runtime:
         default_expiration=int(config.get("apiserver.auth.default_expiration_sec")),
         max_expiration=int(config.get("apiserver.auth.max_expiration_sec")),
     )
-    return Runtime(stores, users, tokens, authenticator, info)
+    runtime = Runtime(config, stores, users, tokens, authenticator, info)
+    # NOTE: events first: tasks.reset/delete remove a task's events through it.
+    events = events_domain.build(stores, config)
+    runtime.domains.append(events.domain)
+    runtime.domains.append(tasks_domain.build(stores, config, events.delete_task_events))
+    return runtime

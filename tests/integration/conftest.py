@@ -16,7 +16,6 @@ from apiserver.app import create_app, load_compiled
 from apiserver.config import DEFAULT_SCHEMAS_DIR, Config
 from apiserver.embedded import Engines, start_engines
 from bll.auth import NewCredential
-from bll.bootstrap import prepare_storage
 from endpoints import Runtime, build_runtime
 from tests.conftest import FIXTURES, make_config
 from tests.integration import notes
@@ -82,7 +81,7 @@ def server(engines: Engines, schemas_with_notes: Path, compiled: Any) -> Iterato
     config = store_config(engines, schemas_with_notes)
     runtime = build_runtime(config, compiled.schemas)
     runtime.stores.redis.flushdb()
-    prepare_storage(config, runtime.stores, environ={})
+    runtime.prepare(environ={})
     notes.Note.ensure_indexes()
 
     def bindings(schemas: Any, cfg: Config) -> list[Any]:
