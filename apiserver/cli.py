@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
                          help="exit non-zero while any action has no handler")
     schemas.add_argument("--json", action="store_true", help="print a JSON list")
     schemas.set_defaults(run=_schemas)
+    schemas_commands = schemas.add_subparsers(dest="schemas_command")
+    diff = schemas_commands.add_parser(
+        "diff", help="what each version of an action adds, removes or changes")
+    diff.add_argument("name", nargs="?", help="service.action (default: every action)")
+    diff.add_argument("--json", action="store_true", help="print a JSON list")
+    diff.set_defaults(run=_schemas_diff)
     return parser
 
 
@@ -78,6 +84,41 @@ def _schemas(args: argparse.Namespace, config: Config) -> int:
         print(f"strict: {len(unbound)} action(s) without a handler, {len(partial)} "
               f"partly served: {', '.join(unbound + partial)}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _schemas_diff(args: argparse.Namespace, config: Config) -> int:
+    from apiserver.app import load_compiled
+    from apiserver.schema.diff import diff_action
+
+    schemas = load_compiled(config).schemas
+    if args.name:
+        action = schemas.action(args.name)
+        if action is None:
+            print(f"apiserver: no action {args.name}", file=sys.stderr)
+            return 2
+        actions = [action]
+    else:
+        actions = list(schemas.actions())
+    diffs = [d for action in actions for d in diff_action(action)]
+    if args.json:
+        print(json.dumps([{
+            "name": d.action, "version": d.version, "previous": d.previous,
+            "breaking": d.breaking,
+            "changes": [{"part": c.part, "path": c.path, "kind": c.kind, "breaking": c.breaking}
+                        for c in d.changes],
+        } for d in diffs], indent=2))
+        return 0
+    for d in diffs:
+        if d.previous is None and args.name is None:
+            continue
+        head = f"{d.action} {d.version}"
+        head += f" (vs {d.previous})" if d.previous else " (first version)"
+        print(head + ("  BREAKING" if d.breaking else ""))
+        for change in d.changes:
+            print(f"    {change.describe()}")
+        if d.previous and not d.changes:
+            print("    no field changes")
     return 0
 
 

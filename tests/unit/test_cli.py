@@ -39,3 +39,26 @@ def test_broken_schema_folder_exits_2_with_the_named_error(tmp_path, capsys):
     assert main(["--config", str(config), "schemas"]) == 2
     err = capsys.readouterr().err
     assert "unresolvable $ref" in err and "things.get" in err
+
+
+def test_schemas_diff_shows_what_queues_get_all_2_15_added(capsys):
+    assert main(["schemas", "diff", "queues.get_all"]) == 0
+    out = capsys.readouterr().out
+    assert "queues.get_all 2.15 (vs 2.4)" in out
+    for field in ("request.scroll_id (string)", "request.size (integer)",
+                  "request.refresh_scroll (boolean)", "response.scroll_id (string)"):
+        assert f"+ {field}" in out
+    assert "BREAKING" not in out
+
+
+def test_schemas_diff_flags_removed_and_retyped_fields(capsys):
+    assert main(["schemas", "diff", "events.get_task_log", "--json"]) == 0
+    diffs = {d["version"]: d for d in json.loads(capsys.readouterr().out)}
+    retyped = {c["path"]: c["kind"] for c in diffs["1.7"]["changes"]}
+    assert retyped["total"] == "retyped" and diffs["1.7"]["breaking"]
+    removed = {c["path"]: c["kind"] for c in diffs["2.7"]["changes"]}
+    assert removed["from"] == "removed" and removed["navigate_earlier"] == "added"
+
+
+def test_schemas_diff_of_an_unknown_action_exits_2(capsys):
+    assert main(["schemas", "diff", "nope.nothing"]) == 2
