@@ -16,6 +16,7 @@ import falcon
 from apiserver.auth import Authenticator
 from apiserver.config import DEFAULT_SCHEMAS_DIR, Config, load_config
 from apiserver.dispatch import Dispatcher, DispatchSettings, ErrorTranslator
+from apiserver.docs_page import add_doc_routes
 from apiserver.errors import ConfigError
 from apiserver.registry import Binding, EndpointRegistry
 from apiserver.schema.compiler import CompiledSchemaSet, compile_schemas
@@ -108,5 +109,6 @@ def create_app(
     authenticator = authenticator or Authenticator(str(config.get("secure.auth.token_secret")))
     dispatcher = Dispatcher(registry, authenticator, dispatch_settings(config), translate)
     app = falcon.App(cors_enable=True)
+    add_doc_routes(app, registry)
     app.add_sink(dispatcher, prefix="/")
     return app

@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="data directory of the embedded engines (default: embedded.data_dir)")
     serve.set_defaults(run=_serve)
 
+    openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document")
+    openapi.add_argument("--version", dest="api_version", help="API version (default: latest)")
+    openapi.set_defaults(run=_openapi)
+
     users = commands.add_parser("users", help="manage users and credentials")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     create = users_commands.add_parser(
@@ -84,6 +88,22 @@ def _schemas(args: argparse.Namespace, config: Config) -> int:
         print(f"strict: {len(unbound)} action(s) without a handler, {len(partial)} "
               f"partly served: {', '.join(unbound + partial)}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _openapi(args: argparse.Namespace, config: Config) -> int:
+    from apiserver.app import check_bindings, load_compiled
+    from apiserver.openapi import build_openapi
+    from apiserver.versions import Version
+
+    try:
+        version = Version.parse(args.api_version) if args.api_version else None
+    except ValueError as exc:
+        print(f"apiserver: {exc}", file=sys.stderr)
+        return 2
+    offline = offline_config(config)
+    registry = check_bindings(offline, load_compiled(offline))
+    print(json.dumps(build_openapi(registry, version), indent=2))
     return 0
 
 
