@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--version", dest="api_version", help="API version (default: latest)")
     openapi.set_defaults(run=_openapi)
 
+    upload = commands.add_parser(
+        "upload-events", help="upload a json-lines file of events in batches")
+    upload.add_argument("file", type=Path)
+    upload.add_argument("--url", default=os.environ.get("APISERVER_URL", "http://127.0.0.1:8008"))
+    upload.add_argument("--access-key", default=os.environ.get("APISERVER_ACCESS_KEY"))
+    upload.add_argument("--secret-key", default=os.environ.get("APISERVER_SECRET_KEY"))
+    upload.add_argument("--api-version", default="2.4")
+    upload.add_argument("--batch-size", type=int, default=1000)
+    upload.set_defaults(run=_upload_events)
+
     users = commands.add_parser("users", help="manage users and credentials")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     create = users_commands.add_parser(
@@ -88,6 +99,24 @@ def _schemas(args: argparse.Namespace, config: Config) -> int:
         print(f"strict: {len(unbound)} action(s) without a handler, {len(partial)} "
               f"partly served: {', '.join(unbound + partial)}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _upload_events(args: argparse.Namespace, config: Config) -> int:
+    from apiserver.client import APIClient, APIClientError, default_progress
+
+    if not args.access_key or not args.secret_key:
+        print("apiserver: give --access-key and --secret-key (or APISERVER_ACCESS_KEY and "
+              "APISERVER_SECRET_KEY)", file=sys.stderr)
+        return 2
+    client = APIClient(args.url, args.access_key, args.secret_key, version=args.api_version)
+    try:
+        result = client.upload_events(args.file, args.batch_size, progress=default_progress())
+    except APIClientError as exc:
+        print(f"apiserver: upload failed: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"added": result.added, "errors": result.errors,
+                      "errors_info": result.errors_info, "batches": result.batches}))
     return 0
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from falcon.testing import TestClient
@@ -73,6 +76,28 @@ class Server:
     def credential(self, company: str = "acme", name: str = "ann",
                    role: str = "user") -> NewCredential:
         return self.runtime.users.create_credential(company, name, role)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean."""
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+@pytest.fixture
+def live(server: Server) -> Iterator[str]:
+    """Serve the test app over real HTTP on a loopback port (threads); yield its URL."""
+    httpd = make_server("127.0.0.1", 0, server.client.app, server_class=_ThreadingServer,
+                        handler_class=_QuietHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

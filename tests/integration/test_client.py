@@ -1,0 +1,54 @@
+"""The version-pinning Python client against a live server."""
+
+from __future__ import annotations
+
+import pytest
+
+from apiserver.client import APIClient, APIClientError
+
+pytestmark = pytest.mark.integration
+
+
+def test_client_pins_its_version_in_every_path(server, live):
+    credential = server.credential()
+    for version in ("2.4", "2.13"):
+        client = APIClient(live, credential.access_key, credential.secret_key, version=version)
+        response = client.call("server.info")
+        assert response.meta["endpoint"]["requested_version"] == version
+        assert response.data["api_version"] == "2.15"
+
+
+def test_client_raises_typed_errors_with_code_subcode_and_message(server, live):
+    credential = server.credential()
+    client = APIClient(live, credential.access_key, credential.secret_key)
+    with pytest.raises(APIClientError) as info:
+        client.call("nope.nothing")
+    assert (info.value.code, info.value.subcode) == (404, 0)
+    with pytest.raises(APIClientError) as info:
+        client.call("notes.create")
+    assert (info.value.code, info.value.subcode) == (400, 11)
+    assert "text" in info.value.message
+
+
+def test_wrong_credentials_fail_the_login(server, live):
+    client = APIClient(live, "NOPE", "nope")
+    with pytest.raises(APIClientError) as info:
+        client.call("notes.get_all")
+    assert (info.value.code, info.value.subcode) == (401, 22)
+
+
+def test_client_logs_in_again_when_its_token_is_refused(server, live):
+    credential = server.credential()
+    client = APIClient(live, credential.access_key, credential.secret_key)
+    client.call("notes.create", text="one")
+    first = client._token
+    client.call("auth.logout")  # revokes the session of the token in use
+    assert client.call("notes.get_all").data["notes"][0]["text"] == "one"
+    assert client._token != first
+
+
+def test_unreachable_server_is_a_client_error_with_code_0():
+    client = APIClient("http://127.0.0.1:9", "k", "s", timeout=2)
+    with pytest.raises(APIClientError) as info:
+        client.call("debug.ping")
+    assert info.value.code == 0
