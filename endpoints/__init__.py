@@ -16,6 +16,7 @@ from apiserver.auth import Authenticator
 from apiserver.config import Config
 from apiserver.errors import APIError
 from apiserver.registry import Binding
+from apiserver.rest import RestRoute
 from apiserver.schema.model import SchemaSet
 from apiserver.stores import Stores, connect_stores
 from bll.auth import AUTH_DOCUMENTS, TokenService, UserStore
@@ -32,6 +33,7 @@ class Domain:
     bindings: list[Binding]
     documents: tuple[type[Document], ...] = ()
     prepare: Callable[[Stores], None] | None = None
+    rest_routes: list[RestRoute] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +56,10 @@ class Runtime:
             *auth.bindings(self.tokens),
             *(binding for domain in self.domains for binding in domain.bindings),
         ]
+
+    def rest_routes(self) -> list[RestRoute]:
+        """Return the REST routes every domain serves beside its RPC actions."""
+        return [route for domain in self.domains for route in domain.rest_routes]
 
     def prepare(
         self, environ: Mapping[str, str], create_development_credential: bool = False
