@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,15 @@ class LineError:
     line: int
     reason: str
     field: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """A handler result sent as is, without the envelope, as an attachment named ``filename``."""
+
+    body: bytes | Iterable[bytes]
+    content_type: str = "text/plain"
+    filename: str = ""
 
 
 @dataclass(slots=True)

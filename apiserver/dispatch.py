@@ -16,7 +16,7 @@ from typing import Any
 import falcon
 
 from apiserver.auth import Authenticated, Authenticator
-from apiserver.call import Call
+from apiserver.call import Call, RawResponse
 from apiserver.envelope import endpoint_meta, render
 from apiserver.errors import APIError
 from apiserver.parsing import (
@@ -95,6 +95,9 @@ class Dispatcher:
             auth = self._authenticate(endpoint, req)
             call = self._read_call(req, env, endpoint, requested, auth, call_id, trx)
             data = endpoint.handler(call)
+            if isinstance(data, RawResponse):
+                _send_raw(resp, data)
+                return
             data = {} if data is None else data
             self._check_response(endpoint, data)
             meta = endpoint_meta(name, requested, endpoint.version)
@@ -221,6 +224,19 @@ class Dispatcher:
         if mode == "error":
             raise APIError("internal_error", text)
         log.warning(text)
+
+
+def _send_raw(resp: falcon.Response, raw: RawResponse) -> None:
+    """Send a raw handler result: no envelope, an attachment, never cached."""
+    resp.status = 200
+    resp.content_type = raw.content_type
+    resp.cache_control = ["no-store"]
+    if raw.filename:
+        resp.downloadable_as = raw.filename
+    if isinstance(raw.body, bytes):
+        resp.data = raw.body
+    else:
+        resp.stream = iter(raw.body)  # falcon streams an iterable of byte blocks
 
 
 def _read_body(req: falcon.Request) -> bytes:

@@ -1,0 +1,1 @@
+"""Task events over Elasticsearch: ingest, logs, scalars, plots and debug images."""

@@ -1,0 +1,1 @@
+"""Workers: registration and status in Redis, machine statistics in Elasticsearch."""
