@@ -19,6 +19,7 @@ from apiserver.dispatch import Dispatcher, DispatchSettings, ErrorTranslator
 from apiserver.docs_page import add_doc_routes
 from apiserver.errors import ConfigError
 from apiserver.registry import Binding, EndpointRegistry
+from apiserver.rest import add_rest_routes
 from apiserver.schema.compiler import CompiledSchemaSet, compile_schemas
 from apiserver.schema.loader import load_schemas
 from apiserver.schema.model import SchemaSet
@@ -109,6 +110,10 @@ def create_app(
     authenticator = authenticator or Authenticator(str(config.get("secure.auth.token_secret")))
     dispatcher = Dispatcher(registry, authenticator, dispatch_settings(config), translate)
     app = falcon.App(cors_enable=True)
-    add_doc_routes(app, registry)
+    rest_routes = runtime.rest_routes() if runtime is not None else []
+    add_doc_routes(app, registry, rest_routes)
+    if rest_routes:
+        add_rest_routes(app, registry, authenticator, rest_routes, translate,
+                        dispatch_settings(config))
     app.add_sink(dispatcher, prefix="/")
     return app

@@ -16,7 +16,7 @@ from apiserver.errors import StartupError
 from apiserver.registry import ActionStatus
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-ROLES = ("system", "root", "admin", "superuser", "user", "annotator", "guest")
+ROLES = ("system", "root", "admin", "superuser", "user", "annotator", "guest", "api")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,8 +121,9 @@ def _upload_events(args: argparse.Namespace, config: Config) -> int:
 
 
 def _openapi(args: argparse.Namespace, config: Config) -> int:
-    from apiserver.app import check_bindings, load_compiled
+    from apiserver.app import build_runtime, load_compiled
     from apiserver.openapi import build_openapi
+    from apiserver.registry import EndpointRegistry
     from apiserver.versions import Version
 
     try:
@@ -131,8 +132,14 @@ def _openapi(args: argparse.Namespace, config: Config) -> int:
         print(f"apiserver: {exc}", file=sys.stderr)
         return 2
     offline = offline_config(config)
-    registry = check_bindings(offline, load_compiled(offline))
-    print(json.dumps(build_openapi(registry, version), indent=2))
+    compiled = load_compiled(offline)
+    runtime = build_runtime(offline, compiled)
+    try:
+        registry = EndpointRegistry(compiled, runtime.bindings())
+        rest_routes = runtime.rest_routes()
+    finally:
+        runtime.close()
+    print(json.dumps(build_openapi(registry, version, rest_routes=rest_routes), indent=2))
     return 0
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import falcon
 import orjson
 
 from apiserver.openapi import build_openapi
 from apiserver.registry import EndpointRegistry
+from apiserver.rest import RestRoute
 from apiserver.versions import Version
 
 MAX_CACHED_VERSIONS = 64
@@ -15,8 +18,9 @@ MAX_CACHED_VERSIONS = 64
 class OpenAPIResource:
     """Serve the OpenAPI document of a version (``?version=2.4``; default: the latest)."""
 
-    def __init__(self, registry: EndpointRegistry) -> None:
+    def __init__(self, registry: EndpointRegistry, rest_routes: Sequence[RestRoute] = ()) -> None:
         self._registry = registry
+        self._rest_routes = tuple(rest_routes)
         self._cache: dict[Version | None, bytes] = {}
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -30,7 +34,8 @@ class OpenAPIResource:
             ) from None
         body = self._cache.get(version)
         if body is None:
-            body = orjson.dumps(build_openapi(self._registry, version))
+            body = orjson.dumps(build_openapi(self._registry, version,
+                                               rest_routes=self._rest_routes))
             if len(self._cache) < MAX_CACHED_VERSIONS:
                 self._cache[version] = body
         resp.content_type = falcon.MEDIA_JSON
@@ -46,9 +51,11 @@ class DocsPage:
         resp.text = PAGE
 
 
-def add_doc_routes(app: falcon.App, registry: EndpointRegistry) -> None:
+def add_doc_routes(
+    app: falcon.App, registry: EndpointRegistry, rest_routes: Sequence[RestRoute] = ()
+) -> None:
     """Route ``/openapi.json`` and ``/docs`` (routes win over the RPC sink)."""
-    app.add_route("/openapi.json", OpenAPIResource(registry))
+    app.add_route("/openapi.json", OpenAPIResource(registry, rest_routes))
     app.add_route("/docs", DocsPage())
 
 
@@ -86,18 +93,22 @@ function render(doc){
   const q = document.getElementById("q").value.trim().toLowerCase();
   const groups = {};
   for (const [path, item] of Object.entries(doc.paths)) {
-    const op = item.post; if (!op) continue;
-    if (q && !op.operationId.toLowerCase().includes(q)) continue;
-    (groups[op.tags[0]] = groups[op.tags[0]] || []).push([path, op]);
+    for (const [method, op] of Object.entries(item)) {
+      if (q && !op.operationId.toLowerCase().includes(q)) continue;
+      (groups[op.tags[0]] = groups[op.tags[0]] || []).push([path, method, op]);
+    }
   }
   let html = "";
   for (const tag of Object.keys(groups).sort()) {
     html += "<h2>" + esc(tag) + "</h2>";
-    for (const [path, op] of groups[tag]) {
-      const body = op.requestBody.content;
-      const resp = op.responses["200"].content["application/json"].schema.properties.data;
+    for (const [path, method, op] of groups[tag]) {
+      const body = op.requestBody ? op.requestBody.content : (op.parameters || []);
+      const ok = Object.keys(op.responses).find(c => c.startsWith("2"));
+      const schema = op.responses[ok].content["application/json"].schema;
+      const resp = (schema.properties && schema.properties.data) || schema;
       const open = op.security && op.security.length === 0 ? "" : '<span class="lock">auth</span>';
-      html += "<details><summary><span class=m>POST</span>" + esc(path) + " " + open +
+      html += "<details><summary><span class=m>" + esc(method.toUpperCase()) + "</span>" +
+        esc(path) + " " + open +
         ' <span class=s>' + esc(op.summary) + "</span></summary><div class=body><p>" +
         esc(op.description).replace(/\\n/g,"<br>") + "</p><h4>Request</h4><pre>" +
         esc(JSON.stringify(body, null, 2)) + "</pre><h4>Response data</h4><pre>" +

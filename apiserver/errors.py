@@ -137,8 +137,26 @@ _SERVER_ERROR = _entries(500, """
 9999 not_implemented Action is not yet implemented
 """)
 
+# The jobs REST API (subcodes 1200+): ``extra`` carries the exact message of the REST body.
+_JOBS = {
+    **_entries(400, """
+1200 invalid_job Job failed the start checks
+1201 job_not_stoppable Job cannot be stopped
+1202 invalid_rest_body Request body could not be parsed
+1203 invalid_query_parameter Invalid query parameter
+1204 invalid_path_parameter Invalid path parameter
+"""),
+    **_entries(404, """
+1200 job_not_found Job not found
+"""),
+    **_entries(422, """
+1200 job_lookup_failed No job matches the request
+1201 duplicate_job A job with that jobId, cluster and startTime already exists
+"""),
+}
+
 CATALOGUE: Mapping[str, ErrorCode] = {
-    **_BAD_REQUEST, **_UNAUTHORIZED, **_FORBIDDEN, **_OTHER, **_SERVER_ERROR,
+    **_BAD_REQUEST, **_UNAUTHORIZED, **_FORBIDDEN, **_OTHER, **_SERVER_ERROR, **_JOBS,
 }
 """Every API error by name. Names are unique across families."""
 

@@ -8,12 +8,15 @@ become ``components/schemas/<service>.<name>``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from apiserver import __version__
 from apiserver.registry import Endpoint, EndpointRegistry
 from apiserver.versions import Version
+
+if TYPE_CHECKING:
+    from apiserver.rest import RestRoute
 
 OPENAPI_VERSION = "3.1.0"
 ENVELOPE = "Envelope"
@@ -21,9 +24,15 @@ META = "Meta"
 
 
 def build_openapi(
-    registry: EndpointRegistry, version: Version | None = None, title: str = "apiserver"
+    registry: EndpointRegistry,
+    version: Version | None = None,
+    title: str = "apiserver",
+    rest_routes: Sequence[RestRoute] = (),
 ) -> dict[str, Any]:
-    """Describe every action served at ``version`` (default: the latest released one)."""
+    """Describe every action served at ``version`` (default: the latest released one).
+
+    ``rest_routes`` (e.g. the jobs API under ``/api``) are added with their own paths.
+    """
     version = version or registry.latest_released
     components: dict[str, Any] = {META: _meta_schema(), ENVELOPE: _envelope_schema()}
     paths: dict[str, Any] = {}
@@ -37,7 +46,7 @@ def build_openapi(
         for name, schema in endpoint.compiled.spec.response.get("definitions", {}).items():
             components.setdefault(f"{service}.{name}", _rewrite(schema, service))
         paths[f"/v{version}/{status.name}"] = {"post": _operation(endpoint, service)}
-    return {
+    document = {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": title,
@@ -59,6 +68,11 @@ def build_openapi(
         },
         "security": [{"bearer": []}, {"basic": []}],
     }
+    if rest_routes:
+        from apiserver.rest import add_rest_operations  # NOTE: rest builds on this module
+
+        add_rest_operations(document, registry, rest_routes)
+    return document
 
 
 def _operation(endpoint: Endpoint, service: str) -> dict[str, Any]:

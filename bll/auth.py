@@ -18,7 +18,7 @@ from mongoengine import DateTimeField, Document, NotUniqueError, StringField
 from apiserver.auth import Authenticator, Identity
 from apiserver.errors import APIError
 
-ROLES = ("system", "root", "admin", "superuser", "user", "annotator", "guest")
+ROLES = ("system", "root", "admin", "superuser", "user", "annotator", "guest", "api")
 REVOKED_TOKENS = "revoked_tokens"
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 

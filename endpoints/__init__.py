@@ -23,7 +23,7 @@ from bll.auth import AUTH_DOCUMENTS, TokenService, UserStore
 from bll.bootstrap import Prepared, prepare_storage
 from bll.server_info import ServerInfo
 from bll.storage_errors import translate_storage_error
-from endpoints import auth, debug, events_domain, server, tasks_domain
+from endpoints import auth, debug, events_domain, jobs_domain, server, tasks_domain
 
 
 @dataclass
@@ -122,4 +122,5 @@ def build_runtime(config: Config, schemas: SchemaSet) -> Runtime:
     events = events_domain.build(stores, config)
     runtime.domains.append(events.domain)
     runtime.domains.append(tasks_domain.build(stores, config, events.delete_task_events))
+    runtime.domains.append(jobs_domain.build(stores, config))
     return runtime
