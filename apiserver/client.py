@@ -72,10 +72,10 @@ class APIClient:
         self._token: str | None = None
         self._expires = 0.0
 
-    def call(self, name: str, body: dict[str, Any] | None = None, **fields: Any) -> Response:
-        """Call ``service.action`` with a JSON body; fields are merged into the body."""
+    def call(self, action: str, body: dict[str, Any] | None = None, /, **fields: Any) -> Response:
+        """Call ``service.action`` with a JSON body; keyword fields are merged into it."""
         payload = json.dumps({**(body or {}), **fields}).encode()
-        return self._send(name, payload, "application/json")
+        return self._send(action, payload, "application/json")
 
     def send_lines(self, name: str, items: Iterable[dict[str, Any]]) -> Response:
         """Call a batch action with a json-lines body."""
