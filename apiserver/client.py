@@ -20,6 +20,7 @@ from typing import IO, Any
 
 DEFAULT_BATCH_SIZE = 1000
 RENEW_MARGIN_SEC = 300
+EVENTS_NOT_ADDED = (400, 131)
 
 
 class APIClientError(Exception):
@@ -136,9 +137,18 @@ class APIClient:
         return result
 
     def _upload_batch(self, lines: list[bytes], result: UploadResult) -> int:
-        data = self._send("events.add_batch", b"\n".join(lines) + b"\n",
-                          "application/json-lines").data
         result.batches += 1
+        try:
+            data = self._send("events.add_batch", b"\n".join(lines) + b"\n",
+                              "application/json-lines").data
+        except APIClientError as error:
+            if (error.code, error.subcode) != EVENTS_NOT_ADDED:
+                raise
+            # NOTE: a batch whose every event was refused; count them and go on.
+            result.errors += len(lines)
+            info = result.errors_info
+            info[error.message] = info.get(error.message, 0) + len(lines)
+            return len(lines)
         result.added += int(data.get("added", 0))
         result.errors += int(data.get("errors", 0))
         for reason, count in (data.get("errors_info") or {}).items():

@@ -52,3 +52,31 @@ def test_unreachable_server_is_a_client_error_with_code_0():
     with pytest.raises(APIClientError) as info:
         client.call("debug.ping")
     assert info.value.code == 0
+
+
+def test_client_uploads_a_10000_event_file_in_batches_with_progress(server, live, tmp_path):
+    import io
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    credential = server.credential()
+    task = uuid.uuid4().hex
+    server.runtime.stores.mongo("backend")["task"].insert_one({
+        "_id": task, "company": credential.company, "name": "upload", "status": "in_progress",
+        "last_iteration": 0, "last_update": datetime.now(UTC).replace(tzinfo=None),
+    })
+    path = tmp_path / "events.jsonl"
+    with path.open("w") as out:
+        for i in range(10_000):
+            out.write(json.dumps({"type": "training_stats_scalar", "task": task, "iter": i,
+                                  "metric": "loss", "variant": "train", "value": i / 10,
+                                  "timestamp": 1_700_000_000_000 + i}) + "\n")
+        out.write(json.dumps({"type": "nonsense", "task": task}) + "\n")
+    progress = io.StringIO()
+    client = APIClient(live, credential.access_key, credential.secret_key, version="2.4")
+    result = client.upload_events(path, batch_size=2_500, progress=progress)
+    assert (result.added, result.errors, result.batches) == (10_000, 1, 5)
+    assert "10001/10001 events" in progress.getvalue()
+    histogram = client.call("events.scalar_metrics_iter_histogram", task=task, samples=0).data
+    assert len(histogram["loss"]["train"]["x"]) == 10_000
