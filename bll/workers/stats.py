@@ -42,6 +42,27 @@ def stat_documents(worker: str, task: str | None, timestamp: int,
     return docs
 
 
+LATEST_DATE = 253402300799  # 9999-12-31T23:59:59Z, in epoch seconds
+MAX_INTERVALS = 10_000
+
+
+def check_time_range(from_date: float, to_date: float, interval: int) -> int:
+    """Refuse a range the event store cannot chart; return the interval (at least 1 s).
+
+    NOTE: bounded so that a request can neither overflow the store's date type nor ask it
+    for millions of buckets.
+    """
+    if not 0 <= from_date < to_date <= LATEST_DATE:
+        raise APIError("fields_value_error",
+                       f"from_date and to_date must be epoch seconds, 0 <= from_date < to_date "
+                       f"<= {LATEST_DATE}")
+    interval = max(int(interval), 1)
+    if (to_date - from_date) / interval > MAX_INTERVALS:
+        raise APIError("fields_value_error",
+                       f"the range holds more than {MAX_INTERVALS} intervals; widen the interval")
+    return interval
+
+
 class WorkerStats:
     """Write and aggregate the machine statistics of a company's workers."""
 
@@ -98,8 +119,7 @@ class WorkerStats:
               items: list[dict[str, str]], worker_ids: list[str] | None,
               split_by_variant: bool) -> list[dict[str, Any]]:
         """Return min/max/avg of the requested metrics per worker and time interval."""
-        if from_date >= to_date:
-            raise APIError("fields_value_error", "from_date must be earlier than to_date")
+        interval = check_time_range(from_date, to_date, interval)
         wanted: dict[str, list[str]] = {}
         for item in items:
             aggregation = item.get("aggregation") or item.get("category") or "avg"
@@ -113,7 +133,7 @@ class WorkerStats:
         if worker_ids:
             filters.append({"terms": {"worker": worker_ids}})
         dates: dict[str, Any] = {
-            "date_histogram": {"field": "timestamp", "fixed_interval": f"{max(interval, 1)}s",
+            "date_histogram": {"field": "timestamp", "fixed_interval": f"{interval}s",
                                "min_doc_count": 1},
             "aggs": {k: {k: {"field": "value"}} for k in AGGREGATIONS},
         }
@@ -142,7 +162,7 @@ class WorkerStats:
     def activity(self, company: str, from_date: float, to_date: float,
                  interval: int) -> dict[str, Any]:
         """Return the number of reporting workers, and of working ones, per interval."""
-        interval = max(interval, 1)
+        interval = check_time_range(from_date, to_date, interval)
         dates = {"date_histogram": {"field": "timestamp", "fixed_interval": f"{interval}s",
                                     "min_doc_count": 1},
                  "aggs": {"workers": {"cardinality": {"field": "worker"}}}}

@@ -26,12 +26,17 @@ def test_server_info_reports_versions_without_credentials(server):
                                                "actual_version": "1.0"}
 
 
-def test_schema_only_seed_action_is_404_before_authentication(server):
-    result = server.client.simulate_post("/v2.4/queues.get_all", json={})
+def test_unknown_action_is_404_before_authentication(server):
+    result = server.client.simulate_post("/v2.4/queues.get_nothing", json={})
     assert result.status_code == 404
-    assert result.json["meta"]["endpoint"] == {"name": "queues.get_all",
+    assert result.json["meta"]["endpoint"] == {"name": "queues.get_nothing",
                                                "requested_version": "2.4",
                                                "actual_version": None}
+
+
+def test_version_below_an_actions_first_is_404_before_authentication(server):
+    result = server.client.simulate_post("/v2.3/queues.get_all", json={})
+    assert result.status_code == 404
 
 
 def test_storage_outage_is_answered_as_database_unavailable(engines, compiled):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 from apiserver.cli import main
+from apiserver.config import DEFAULT_SCHEMAS_DIR
 from tests.conftest import FIXTURES
 
 
@@ -23,14 +25,24 @@ def test_schemas_json_reports_versions_ascending_and_served(capsys):
     assert report["events.get_task_log"]["versions"] == ["1.5", "1.7", "2.7"]
     assert report["workers.get_all"]["versions"] == ["2.4", "999.0"]
     assert report["debug.ping"]["served"] == ["1.0"]
-    assert report["queues.get_all"]["served"] == []
+    assert report["queues.get_all"]["served"] == ["2.4", "2.15"]
     assert set(report["debug.ping"]) == {"name", "versions", "served"}
 
 
-def test_strict_fails_while_actions_lack_handlers(capsys):
-    assert main(["schemas", "--strict"]) == 1
+def test_strict_passes_when_every_action_is_served(capsys):
+    assert main(["schemas", "--strict"]) == 0
+
+
+def test_strict_fails_while_actions_lack_handlers(tmp_path, capsys):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(DEFAULT_SCHEMAS_DIR, schemas)
+    (schemas / "extra.conf").write_text(
+        'later { "1.0" { request { type: object }, response { type: object } } }\n')
+    config = tmp_path / "extra.conf"
+    config.write_text(f'apiserver.schemas_dir: "{schemas}"\n')
+    assert main(["--config", str(config), "schemas", "--strict"]) == 1
     err = capsys.readouterr().err
-    assert "without a handler" in err and "queues.get_all" in err
+    assert "without a handler" in err and "extra.later" in err
 
 
 def test_broken_schema_folder_exits_2_with_the_named_error(tmp_path, capsys):

@@ -495,3 +495,14 @@ def test_error_stack_is_returned_only_when_configured():
 def test_error_data_carries_the_named_values(client):
     result = post(client, "/items.create", {})
     assert meta(result)["error_data"] == {"missing": ["name"]}
+
+
+def test_integral_floats_for_integer_fields_become_ints(client):
+    received = post(client, "/items.create", {"name": "a", "size": 5.0}).json["data"]["received"]
+    assert received["size"] == 5 and isinstance(received["size"], int)
+
+
+def test_integers_beyond_64_bits_are_refused(client):
+    result = post(client, "/items.create", {"name": "a", "size": 2**70})
+    assert (result.status_code, meta(result)["result_subcode"]) == (400, 12)
+    assert "size" in meta(result)["result_msg"]

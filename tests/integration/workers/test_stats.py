@@ -89,3 +89,17 @@ def test_get_activity_report_counts_total_and_working_workers(reported: Api) -> 
     cut = reported.data("workers.get_activity_report", from_date=T0, to_date=T0 + 15,
                         interval=10)
     assert cut["total"]["dates"] == [T0 * 1000]
+
+
+@pytest.mark.parametrize("action", ["workers.get_stats", "workers.get_activity_report"])
+@pytest.mark.parametrize(("from_date", "to_date", "interval"), [
+    (-2e16, 5e16, 60),      # beyond what the event store can store as a date
+    (0, 1e10, 1),           # millions of one-second buckets
+])
+def test_charts_refuse_ranges_the_store_cannot_serve(reported: Api, action, from_date, to_date,
+                                                     interval) -> None:
+    body = {"from_date": from_date, "to_date": to_date, "interval": interval}
+    if action == "workers.get_stats":
+        body["items"] = [{"key": "cpu_usage", "aggregation": "avg"}]
+    answer = reported.call(action, expect=400, **body)
+    assert answer["meta"]["result_subcode"] == 16
