@@ -39,6 +39,7 @@ class LiveServer:
     secret_key: str
     home: Path
     log: Path
+    data_dir: Path
 
     def api(self, version: str = "2.15") -> APIClient:
         return APIClient(self.url, self.access_key, self.secret_key, version=version)
@@ -94,7 +95,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     home = root / "home"
     home.mkdir()
     try:
-        yield LiveServer(url, ACCESS_KEY, SECRET_KEY, home, log)
+        yield LiveServer(url, ACCESS_KEY, SECRET_KEY, home, log, root / "data")
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -1,4 +1,4 @@
-"""The unmodified `clearml-agent`: `execute --id` and `daemon --queue`, offline, against the server."""
+"""The unmodified `clearml-agent`: `execute --id` and `daemon --queue`, offline."""
 
 from __future__ import annotations
 

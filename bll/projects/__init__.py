@@ -1,0 +1,1 @@
+"""Projects: named groups of tasks (a small service of our own design)."""

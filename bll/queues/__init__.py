@@ -1,0 +1,1 @@
+"""Queues of tasks waiting for workers: the document, the service and queue metrics."""

@@ -1,0 +1,1 @@
+"""Tasks: the document, the status state machine and the task service."""
