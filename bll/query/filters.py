@@ -33,7 +33,14 @@ class QuerySpec:
 
 
 def db_field(name: str) -> str:
-    """Map an API field path to the stored one (``id`` is ``_id``)."""
+    """Map an API field path to the stored one (``id`` is ``_id``); 400/14 if malformed.
+
+    A path is dot-separated names, none empty and none starting with ``$`` (the store reads
+    those as operators).
+    """
+    if not all(part and not part.startswith("$") and "\x00" not in part
+               for part in name.split(".")):
+        raise APIError("invalid_fields", "malformed field path", field=name)
     return "_id" if name == "id" else name
 
 

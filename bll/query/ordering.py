@@ -9,6 +9,7 @@ from apiserver.errors import APIError
 from bll.query.filters import db_field
 
 MAX_PAGE_SIZE = 500
+MAX_OFFSET = 10**12  # NOTE: far beyond any collection; keeps skip inside the store's int64
 TEXT_SCORE = "@text_score"
 SortKey = tuple[str, Any]
 
@@ -45,7 +46,10 @@ def page_window(page: int | None, page_size: int | None,
                 max_page_size: int = MAX_PAGE_SIZE) -> tuple[int, int]:
     """Return (offset, limit): page_size defaults to and is capped at ``max_page_size``."""
     size = min(page_size or max_page_size, max_page_size)
-    return (page or 0) * size, size
+    offset = (page or 0) * size
+    if offset > MAX_OFFSET:
+        raise APIError("fields_value_error", f"page is beyond the last possible page ({offset})")
+    return offset, size
 
 
 def parse_projection(only_fields: Iterable[str] | None,

@@ -29,7 +29,8 @@ def schemathesis(server: LiveServer, header: str, token: str, *selection: str) -
         "--checks", "not_a_server_error,response_schema_conformance",
         "--generation-database", "none", "--no-color", *selection,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            cwd=server.home)  # NOTE: its cache folder lands there
     assert result.returncode == 0, (result.stdout[-12000:] + result.stderr[-3000:] +
                                     "\n--- server log\n" + server.log.read_text()[-6000:])
 

@@ -70,3 +70,21 @@ def test_order_paging_and_projection():
     assert parse_projection(["a.b", "a", "c.*"]) == {"a": 1, "c": 1, "_id": 1}
     assert parse_projection(["-x"], ["enqueue_status"]) == {"x": 0, "enqueue_status": 0}
     assert parse_projection(None) is None
+
+
+@pytest.mark.parametrize("path", ["a.", ".a", "a..b", "$where", "a.$b", ""])
+def test_malformed_field_paths_are_400_14(path):
+    from apiserver.errors import APIError
+    from bll.query.filters import db_field
+
+    with pytest.raises(APIError) as info:
+        db_field(path)
+    assert (info.value.code, info.value.subcode) == (400, 14)
+
+
+def test_a_page_beyond_any_collection_is_refused():
+    from apiserver.errors import APIError
+
+    with pytest.raises(APIError) as info:
+        page_window(2**62, 500)
+    assert (info.value.code, info.value.subcode) == (400, 16)
