@@ -80,3 +80,14 @@ def test_client_uploads_a_10000_event_file_in_batches_with_progress(server, live
     assert "10001/10001 events" in progress.getvalue()
     histogram = client.call("events.scalar_metrics_iter_histogram", task=task, samples=0).data
     assert len(histogram["loss"]["train"]["x"]) == 10_000
+
+
+def test_client_iterates_get_all_ex_across_scroll_pages(server, live):
+    credential = server.credential()
+    client = APIClient(live, credential.access_key, credential.secret_key, version="2.4")
+    created = {client.call("tasks.create", name=f"t{i:03d}", type="training").data["id"]
+               for i in range(230)}
+    seen = [task["id"] for task in client.iter_all("tasks.get_all_ex", "tasks", size=100,
+                                                   only_fields=["id", "name"])]
+    assert len(seen) == len(created) == 230
+    assert set(seen) == created
