@@ -39,14 +39,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from app_over_engines import app_over_engines
 from elasticsearch import helpers
-from falcon.testing import TestClient
 
-from apiserver.app import create_app, load_compiled
-from apiserver.config import load_config
 from apiserver.embedded import start_engines
 from bll.events.indices import event_id
-from endpoints import build_runtime
 
 GOAL = 0.8
 
@@ -85,17 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(engines: Any, batches: int, size: int, rounds: int) -> int:
     """Measure both ways alternately; print the medians and the ratio."""
-    mongo = engines.url("mongo")
-    config = load_config(environ={}, overrides={
-        "mongo.backend.host": f"{mongo}/bench_backend", "mongo.auth.host": f"{mongo}/bench_auth",
-        "redis.url": f"{engines.url('redis')}/0", "elastic.hosts": [engines.url("elastic")],
-        "elastic.compat_content_type": False, "elastic.index_prefix": "bench_",
-        "apiserver.validation.responses": "off",
-    })
-    compiled = load_compiled(config)
-    runtime = build_runtime(config, compiled.schemas)
-    runtime.prepare(environ={})
-    client = TestClient(create_app(config, compiled=compiled, runtime=runtime))
+    client, runtime = app_over_engines(engines)
     credential = runtime.users.create_credential("bench", "bench", "user")
     basic = base64.b64encode(f"{credential.access_key}:{credential.secret_key}".encode())
     login = client.simulate_get("/auth.login", headers={"Authorization": f"Basic {basic.decode()}"})

@@ -37,10 +37,9 @@ from falcon.testing import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from apiserver.app import create_app, load_compiled
-from apiserver.config import load_config
+from app_over_engines import app_over_engines
+
 from apiserver.embedded import start_engines
-from endpoints import build_runtime
 
 STATUSES = ["created", "queued", "in_progress", "stopped", "completed", "failed"]
 
@@ -123,17 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(engines: Any, sizes: list[int], repeat: int) -> int:
     """Measure at each size, growing one collection."""
-    mongo = engines.url("mongo")
-    config = load_config(environ={}, overrides={
-        "mongo.backend.host": f"{mongo}/bench_backend", "mongo.auth.host": f"{mongo}/bench_auth",
-        "redis.url": f"{engines.url('redis')}/0", "elastic.hosts": [engines.url("elastic")],
-        "elastic.compat_content_type": False, "elastic.index_prefix": "bench_",
-        "apiserver.validation.responses": "off",
-    })
-    compiled = load_compiled(config)
-    runtime = build_runtime(config, compiled.schemas)
-    runtime.prepare(environ={})
-    client = TestClient(create_app(config, compiled=compiled, runtime=runtime))
+    client, runtime = app_over_engines(engines)
     headers, company = login(client, runtime, "bench")
     small_headers, small_company = login(client, runtime, "small")
     tasks = runtime.stores.mongo("backend")["task"]

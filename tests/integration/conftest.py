@@ -6,6 +6,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -17,7 +18,7 @@ from falcon.testing import TestClient
 
 from apiserver.app import create_app, load_compiled
 from apiserver.config import DEFAULT_SCHEMAS_DIR, Config
-from apiserver.embedded import Engines, start_engines
+from apiserver.embedded import Engines, free_port, start_engines
 from bll.auth import NewCredential
 from endpoints import Runtime, build_runtime
 from tests.conftest import FIXTURES, make_config
@@ -63,6 +64,24 @@ def store_config(engines: Engines, schemas: Path, **overrides: Any) -> Config:
         elastic__index_prefix=f"t{tag}_",
         **overrides,
     )
+
+
+@contextmanager
+def app_without_document_store(engines: Engines, compiled: Any) -> Iterator[TestClient]:
+    """A real app whose MongoDB address answers nothing (an outage), the rest working."""
+    dead = f"mongodb://127.0.0.1:{free_port()}"
+    config = make_config(
+        mongo__backend__host=f"{dead}/b?serverSelectionTimeoutMS=300",
+        mongo__auth__host=f"{dead}/a?serverSelectionTimeoutMS=300",
+        redis__url=f"{engines.url('redis')}/0",
+        elastic__hosts=[engines.url("elastic")],
+        mongo__text_indexes=False,
+    )
+    runtime = build_runtime(config, compiled.schemas)
+    try:
+        yield TestClient(create_app(config, compiled=compiled, runtime=runtime))
+    finally:
+        runtime.close()
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apiserver import __version__
+from tests.integration.conftest import app_without_document_store
 
 pytestmark = pytest.mark.integration
 
@@ -40,26 +41,7 @@ def test_version_below_an_actions_first_is_404_before_authentication(server):
 
 
 def test_storage_outage_is_answered_as_database_unavailable(engines, compiled):
-    from falcon.testing import TestClient
-
-    from apiserver.app import create_app
-    from apiserver.embedded import free_port
-    from endpoints import build_runtime
-    from tests.conftest import make_config
-
-    dead = f"mongodb://127.0.0.1:{free_port()}"
-    config = make_config(
-        mongo__backend__host=f"{dead}/b?serverSelectionTimeoutMS=300",
-        mongo__auth__host=f"{dead}/a?serverSelectionTimeoutMS=300",
-        redis__url=f"{engines.url('redis')}/0",
-        elastic__hosts=[engines.url("elastic")],
-        mongo__text_indexes=False,
-    )
-    runtime = build_runtime(config, compiled.schemas)
-    try:
-        client = TestClient(create_app(config, compiled=compiled, runtime=runtime))
+    with app_without_document_store(engines, compiled) as client:
         result = client.simulate_get("/auth.login", headers={"Authorization": "Basic azpz"})
-        assert (result.status_code, result.json["meta"]["result_subcode"]) == (500, 102)
-        assert "document store" in result.json["meta"]["result_msg"]
-    finally:
-        runtime.close()
+    assert (result.status_code, result.json["meta"]["result_subcode"]) == (500, 102)
+    assert "document store" in result.json["meta"]["result_msg"]
