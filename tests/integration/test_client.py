@@ -91,3 +91,29 @@ def test_client_iterates_get_all_ex_across_scroll_pages(server, live):
                                                    only_fields=["id", "name"])]
     assert len(seen) == len(created) == 230
     assert set(seen) == created
+
+
+def test_upload_events_command_sends_a_file(server, live, tmp_path, capsys):
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from apiserver.cli import main
+
+    credential = server.credential()
+    task = uuid.uuid4().hex
+    server.runtime.stores.mongo("backend")["task"].insert_one({
+        "_id": task, "company": credential.company, "name": "cli", "status": "in_progress",
+        "last_iteration": 0, "last_update": datetime.now(UTC).replace(tzinfo=None),
+    })
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(
+        json.dumps({"type": "log", "task": task, "msg": f"line {i}", "timestamp": 1000 + i})
+        + "\n" for i in range(300)))
+    assert main(["upload-events", str(path), "--url", live, "--access-key",
+                 credential.access_key, "--secret-key", credential.secret_key,
+                 "--batch-size", "100"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"added": 300, "errors": 0, "errors_info": {},
+                                        "batches": 3}
+    assert "300/300 events" in captured.err
