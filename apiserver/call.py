@@ -60,3 +60,8 @@ class Call:
     def company(self) -> str:
         """The caller's company id ('' when the endpoint needs no authentication)."""
         return self.identity.company if self.identity else ""
+
+    @property
+    def user(self) -> str:
+        """The caller's user id ('' when the endpoint needs no authentication)."""
+        return self.identity.user if self.identity else ""

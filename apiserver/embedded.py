@@ -47,15 +47,20 @@ class Engine:
 
     def stop(self, grace: float = 10.0) -> None:
         """Terminate the process and wait; kill it after ``grace`` seconds."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=grace)
+        if self.process is not None:
+            stop_process(self.process, grace)
+
+
+def stop_process(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
+    """SIGTERM a child process and wait; SIGKILL it if it has not stopped after ``grace``."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
 
 
 @dataclass

@@ -35,7 +35,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -46,7 +45,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from apiserver.embedded import Engines, start_engines
+from apiserver.embedded import Engines, start_engines, stop_process
 
 HOST = "127.0.0.1"
 PATH = "/debug.ping"
@@ -178,14 +177,7 @@ def start_server(server: Server, port: int, workers: int, log_file: Path) -> sub
 
 def stop_server(proc: subprocess.Popen) -> None:
     """SIGTERM the gunicorn master and wait; SIGKILL it if it does not stop in time."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=STOP_TIMEOUT_S)
+    stop_process(proc, STOP_TIMEOUT_S)
 
 
 def fetch(port: int, timeout: float = 2.0) -> bytes:

@@ -19,8 +19,7 @@ class ProjectHandlers:
 
     def create(self, call: Call) -> dict[str, Any]:
         """projects.create."""
-        user = call.identity.user if call.identity else ""
-        return {"id": self.service.create(call.company, user, call.data)}
+        return {"id": self.service.create(call.company, call.user, call.data)}
 
     def get_by_id(self, call: Call) -> dict[str, Any]:
         """projects.get_by_id."""

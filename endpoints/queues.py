@@ -8,6 +8,7 @@ from apiserver.call import Call
 from apiserver.registry import Binding
 from bll.query.output import plain
 from bll.queues.service import QueueService, queue_to_api
+from endpoints.tasks import page_response
 
 
 class QueueHandlers:
@@ -22,11 +23,8 @@ class QueueHandlers:
 
     def get_all(self, call: Call) -> dict[str, Any]:
         """queues.get_all and queues.get_all_ex."""
-        page = self.service.get_all(call.company, call.data)
-        response: dict[str, Any] = {"queues": [queue_to_api(doc) for doc in page.items]}
-        if page.scroll_id is not None:
-            response["scroll_id"] = page.scroll_id
-        return response
+        return page_response("queues", self.service.get_all(call.company, call.data),
+                             queue_to_api)
 
     def get_default(self, call: Call) -> dict[str, Any]:
         """queues.get_default."""
@@ -35,8 +33,7 @@ class QueueHandlers:
 
     def create(self, call: Call) -> dict[str, Any]:
         """queues.create."""
-        user = call.identity.user if call.identity else ""
-        return {"id": self.service.create(call.company, user, call.data)}
+        return {"id": self.service.create(call.company, call.user, call.data)}
 
     def update(self, call: Call) -> dict[str, Any]:
         """queues.update."""

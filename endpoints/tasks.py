@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from apiserver.call import Call
@@ -12,14 +13,14 @@ from bll.tasks.service import Caller, StatusRequest, TaskService
 
 def caller(call: Call) -> Caller:
     """Return who calls: company, user id and user name."""
-    identity = call.identity
-    return Caller(call.company, identity.user if identity else "",
-                  identity.user_name if identity else "")
+    return Caller(call.company, call.user, call.identity.user_name if call.identity else "")
 
 
-def page_response(key: str, page: Page) -> dict[str, Any]:
+def page_response(
+    key: str, page: Page, render: Callable[[Any], dict[str, Any]] = to_api
+) -> dict[str, Any]:
     """Render a get_all page: the items under ``key``, plus the scroll id when scrolling."""
-    response: dict[str, Any] = {key: [to_api(doc) for doc in page.items]}
+    response: dict[str, Any] = {key: [render(doc) for doc in page.items]}
     if page.scroll_id is not None:
         response["scroll_id"] = page.scroll_id
     return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from apiserver.errors import APIError
+
 SORTED_LISTS = ("tags", "system_tags")
 
 
@@ -36,6 +38,15 @@ def to_api(doc: dict[str, Any]) -> dict[str, Any]:
             value = sorted(value)
         out[key] = plain(value)
     return out
+
+
+def checked_name(value: str, min_length: int = 3) -> str:
+    """Return a name without surrounding blanks; 400/800 when it is too short."""
+    name = value.strip()
+    if len(name) < min_length:
+        raise APIError("data_validation_error",
+                       f"name is shorter than {min_length} characters", value=name)
+    return name
 
 
 def utcnow() -> datetime:

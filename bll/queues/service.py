@@ -10,7 +10,7 @@ from pymongo.collection import Collection
 
 from apiserver.errors import APIError
 from bll.query import Page, QueryRunner, to_api
-from bll.query.output import plain, utcnow
+from bll.query.output import checked_name, plain, utcnow
 from bll.queues.metrics import QueueMetrics
 from bll.queues.model import (
     DEFAULT_TAG,
@@ -23,14 +23,6 @@ from bll.queues.model import (
 
 MAX_ATTEMPTS = 10_000
 """Compare-and-swap retries; each failed attempt means another caller succeeded."""
-
-
-def _name(value: str) -> str:
-    name = value.strip()
-    if len(name) < 3:
-        raise APIError("data_validation_error", "name is shorter than 3 characters",
-                       value=name)
-    return name
 
 
 def queue_to_api(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,7 +83,7 @@ class QueueService:
         now = utcnow()
         doc = {
             "_id": uuid.uuid4().hex, "company": company, "user": user,
-            "name": _name(data["name"]), "created": now, "last_update": now,
+            "name": checked_name(data["name"]), "created": now, "last_update": now,
             "tags": list(data.get("tags") or []),
             "system_tags": list(data.get("system_tags") or []),
             "entries": [], "metadata": stored_metadata(data.get("metadata")),
@@ -104,7 +96,7 @@ class QueueService:
         self.get(company, queue_id)
         fields: dict[str, Any] = {k: data[k] for k in ("tags", "system_tags") if k in data}
         if "name" in data:
-            fields["name"] = _name(data["name"])
+            fields["name"] = checked_name(data["name"])
         if "metadata" in data:
             fields["metadata"] = stored_metadata(data["metadata"])
         if not fields:

@@ -17,7 +17,7 @@ from apiserver.errors import APIError
 from bll.projects.service import ProjectService
 from bll.query import Page, QueryRunner
 from bll.query.filters import parse_datetime
-from bll.query.output import plain, utcnow
+from bll.query.output import checked_name, plain, utcnow
 from bll.queues.service import QueueService
 from bll.tasks.model import DELETED_PREFIX, HIDDEN_BY_DEFAULT, HIDDEN_TAG, TASK_QUERY
 from bll.tasks.status import change_status, check_transition
@@ -55,14 +55,6 @@ class StatusRequest:
         """Read the request fields."""
         return cls(data["task"], data.get("status_reason"), data.get("status_message"),
                    bool(data.get("force", False)))
-
-
-def _task_name(value: str) -> str:
-    name = value.strip()
-    if len(name) < 3:
-        raise APIError("data_validation_error", "name is shorter than 3 characters",
-                       value=name)
-    return name
 
 
 class TaskService:
@@ -123,7 +115,7 @@ class TaskService:
         now = utcnow()
         doc: dict[str, Any] = {
             "_id": uuid.uuid4().hex, "company": caller.company, "user": caller.user,
-            "name": _task_name(data["name"]), "type": data["type"], "status": "created",
+            "name": checked_name(data["name"]), "type": data["type"], "status": "created",
             "status_changed": now, "created": now, "last_update": now, "last_change": now,
             "last_changed_by": caller.user, "last_iteration": 0, "last_metrics": {},
             "tags": list(data.get("tags") or []),
@@ -163,7 +155,7 @@ class TaskService:
             if key in data:
                 fields[key.replace("__", ".")] = data[key]
         if "name" in fields:
-            fields["name"] = _task_name(fields["name"])
+            fields["name"] = checked_name(fields["name"])
         if "created" in fields:
             created = parse_datetime(str(fields["created"]))
             if created is None:
@@ -212,7 +204,7 @@ class TaskService:
         self._check_references(caller.company, data)
         fields: dict[str, Any] = {key: data[key] for key in EDIT_FIELDS if key in data}
         if "name" in fields:
-            fields["name"] = _task_name(fields["name"])
+            fields["name"] = checked_name(fields["name"])
         if "output_dest" in data:
             fields["output.destination"] = data["output_dest"]
         for section in ("execution", "script"):
