@@ -19,7 +19,7 @@ from apiserver.dispatch import Dispatcher, DispatchSettings, ErrorTranslator
 from apiserver.docs_page import add_doc_routes
 from apiserver.errors import ConfigError
 from apiserver.registry import Binding, EndpointRegistry
-from apiserver.rest import add_rest_routes
+from apiserver.rest import RestRoute, add_rest_routes
 from apiserver.schema.compiler import CompiledSchemaSet, compile_schemas
 from apiserver.schema.loader import load_schemas
 from apiserver.schema.model import SchemaSet
@@ -50,11 +50,16 @@ def build_runtime(config: Config, compiled: CompiledSchemaSet) -> Runtime:
     return build(config, compiled.schemas)
 
 
-def check_bindings(config: Config, compiled: CompiledSchemaSet) -> EndpointRegistry:
-    """Bind the project's handlers to the schemas without serving; raise if they do not fit."""
+def check_bindings(
+    config: Config, compiled: CompiledSchemaSet
+) -> tuple[EndpointRegistry, list[RestRoute]]:
+    """Bind the project's handlers to the schemas without serving; raise if they do not fit.
+
+    Returns the registry and the REST routes, for commands that describe the API.
+    """
     runtime = build_runtime(config, compiled)
     try:
-        return EndpointRegistry(compiled, runtime.bindings())
+        return EndpointRegistry(compiled, runtime.bindings()), runtime.rest_routes()
     finally:
         runtime.close()
 

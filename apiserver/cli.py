@@ -88,7 +88,7 @@ def _schemas(args: argparse.Namespace, config: Config) -> int:
     from apiserver.app import check_bindings, load_compiled
 
     offline = offline_config(config)
-    report = check_bindings(offline, load_compiled(offline)).status()
+    report = check_bindings(offline, load_compiled(offline))[0].status()
     if args.json:
         print(json.dumps([_status_json(s) for s in report], indent=2))
     else:
@@ -121,9 +121,8 @@ def _upload_events(args: argparse.Namespace, config: Config) -> int:
 
 
 def _openapi(args: argparse.Namespace, config: Config) -> int:
-    from apiserver.app import build_runtime, load_compiled
+    from apiserver.app import check_bindings, load_compiled
     from apiserver.openapi import build_openapi
-    from apiserver.registry import EndpointRegistry
     from apiserver.versions import Version
 
     try:
@@ -132,13 +131,7 @@ def _openapi(args: argparse.Namespace, config: Config) -> int:
         print(f"apiserver: {exc}", file=sys.stderr)
         return 2
     offline = offline_config(config)
-    compiled = load_compiled(offline)
-    runtime = build_runtime(offline, compiled)
-    try:
-        registry = EndpointRegistry(compiled, runtime.bindings())
-        rest_routes = runtime.rest_routes()
-    finally:
-        runtime.close()
+    registry, rest_routes = check_bindings(offline, load_compiled(offline))
     print(json.dumps(build_openapi(registry, version, rest_routes=rest_routes), indent=2))
     return 0
 

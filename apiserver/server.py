@@ -14,9 +14,10 @@ from typing import Any
 import falcon
 from gunicorn.app.base import BaseApplication
 
-from apiserver.app import build_runtime, check_bindings, create_app, load_compiled
+from apiserver.app import build_runtime, create_app, load_compiled
 from apiserver.config import Config, load_config
 from apiserver.embedded import Engines, start_engines
+from apiserver.registry import EndpointRegistry
 from apiserver.schema.compiler import CompiledSchemaSet
 from apiserver.stores import missing_stores
 
@@ -100,9 +101,13 @@ def embedded_engines(config: Config, data_dir: Path | None) -> Iterator[Config]:
 def prepare(
     config: Config, compiled: CompiledSchemaSet, create_development_credential: bool
 ) -> Config:
-    """Prepare the stores once (indexes, credentials); return config with probed facts."""
+    """Check the bindings, then prepare the stores once (indexes, credentials).
+
+    Returns the configuration with the facts probed from the stores.
+    """
     runtime = build_runtime(config, compiled)
     try:
+        EndpointRegistry(compiled, runtime.bindings())  # NOTE: fail fast, before any store work
         prepared = runtime.prepare(os.environ, create_development_credential)
     finally:
         runtime.close()
@@ -126,7 +131,6 @@ def serve(config: Config, host: str, port: int, workers: int, data_dir: Path | N
     with embedded_engines(config, data_dir) as served:
         embedded = served is not config
         served = prepare(served, compiled, create_development_credential=embedded)
-        check_bindings(served, compiled)
         freeze_heap()
         GunicornServer(served, compiled, {
             "bind": f"{host}:{port}",
